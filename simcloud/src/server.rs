@@ -1,0 +1,160 @@
+//! [`SimCloud`]: a running simulator on one port.
+//!
+//! 1. Validate the config and bind the listener (so the port, and with it every URL, is known).
+//! 2. Seed every region against that base URL.
+//! 3. Serve the router on a task of the current tokio runtime until shutdown or drop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use anyhow::Context;
+use serde_yaml::{Mapping, Value as Yaml};
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+use crate::app;
+use crate::config::{Fault, SimConfig};
+use crate::error::SimError;
+use crate::seed::Inventory;
+use crate::state::{RegionControl, SimState};
+
+/// A running simulator. Dropping it stops the server.
+pub struct SimCloud {
+    addr: SocketAddr,
+    config: SimConfig,
+    state: Arc<SimState>,
+    task: JoinHandle<()>,
+}
+
+impl SimCloud {
+    /// Binds `listen` (e.g. `127.0.0.1:0`) and serves `config` on the current tokio runtime.
+    pub async fn start(config: SimConfig, listen: &str) -> anyhow::Result<SimCloud> {
+        config.validate()?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("binding simulator listener on {listen}"))?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+        let state = Arc::new(SimState::build(&config, &format!("http://{addr}")));
+        let router = app::router(state.clone());
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                warn!(error = %e, "simulator server stopped");
+            }
+        });
+        info!(%addr, clouds = config.clouds.len(), "simulated clouds serving");
+        Ok(SimCloud {
+            addr,
+            config,
+            state,
+            task,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        self.state.base_url.clone()
+    }
+
+    /// `http://127.0.0.1:PORT/<cloud>/identity`.
+    pub fn auth_url(&self, cloud: &str) -> String {
+        self.state.auth_url(cloud)
+    }
+
+    /// The config the simulator serves.
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+
+    /// A clouds.yaml (openstacksdk format) with one entry per simulated cloud.
+    pub fn clouds_yaml(&self) -> String {
+        let mut clouds = Mapping::new();
+        for cloud in &self.config.clouds {
+            let mut auth = Mapping::new();
+            let mut put = |key: &str, value: &str| {
+                auth.insert(Yaml::from(key), Yaml::from(value));
+            };
+            put("auth_url", &self.auth_url(&cloud.name));
+            put("username", &cloud.username);
+            put("password", &cloud.password);
+            put("project_name", &cloud.project_name);
+            put("user_domain_name", &cloud.domain);
+            put("project_domain_name", &cloud.domain);
+            let regions: Vec<Yaml> = cloud
+                .regions
+                .iter()
+                .map(|r| Yaml::from(r.name.as_str()))
+                .collect();
+            let mut entry = Mapping::new();
+            entry.insert(Yaml::from("auth_type"), Yaml::from("password"));
+            entry.insert(Yaml::from("auth"), Yaml::Mapping(auth));
+            entry.insert(Yaml::from("identity_api_version"), Yaml::from(3));
+            entry.insert(Yaml::from("regions"), Yaml::Sequence(regions));
+            clouds.insert(Yaml::from(cloud.name.as_str()), Yaml::Mapping(entry));
+        }
+        let mut root = Mapping::new();
+        root.insert(Yaml::from("clouds"), Yaml::Mapping(clouds));
+        serde_yaml::to_string(&Yaml::Mapping(root)).unwrap_or_default()
+    }
+
+    /// Changes how a region's services behave from now on.
+    pub fn set_fault(
+        &self,
+        cloud: &str,
+        region: &str,
+        fault: Fault,
+        latency_ms: u64,
+    ) -> Result<(), SimError> {
+        let target = self.state.region(cloud, region)?;
+        target.set_control(RegionControl { fault, latency_ms });
+        info!(
+            cloud,
+            region,
+            fault = fault.as_str(),
+            latency_ms,
+            "region behaviour changed"
+        );
+        Ok(())
+    }
+
+    /// Service requests (nova, glance, neutron, discovery included; keystone excluded) the
+    /// region has received; 0 for an unknown region.
+    pub fn request_count(&self, cloud: &str, region: &str) -> u64 {
+        self.state
+            .region(cloud, region)
+            .map(|r| r.requests())
+            .unwrap_or(0)
+    }
+
+    /// Ids and names of what the region serves, in list order.
+    pub fn inventory(&self, cloud: &str, region: &str) -> Result<Inventory, SimError> {
+        let project_id = self
+            .state
+            .clouds
+            .get(cloud)
+            .map(|c| c.project_id.clone())
+            .unwrap_or_default();
+        Ok(self
+            .state
+            .region(cloud, region)?
+            .data
+            .inventory(&project_id))
+    }
+
+    /// Stops the server (the same as dropping it).
+    pub fn shutdown(self) {
+        drop(self);
+    }
+}
+
+impl Drop for SimCloud {
+    /// Releases held requests, stops accepting, and lets open connections close.
+    fn drop(&mut self) {
+        self.state.shutting_down.store(true, Ordering::Relaxed);
+        self.task.abort();
+    }
+}

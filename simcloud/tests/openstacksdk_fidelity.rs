@@ -1,0 +1,144 @@
+//! Fidelity proof: openstacksdk (the reference OpenStack client) lists every resource of
+//! every simulated cloud-region, across pagination, and sees exactly what the simulator seeded.
+//!
+//! 1. Start the simulator in-process: 2 clouds × 2 regions, small nova and glance pages, one
+//!    region with more servers than a page.
+//! 2. Write its clouds.yaml to a temp dir.
+//! 3. Run `openstacksdk_lists.py` (bounded by [`SCRIPT_TIMEOUT`]) and compare ids.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use oaktree_simcloud::{SimCloud, SimCloudConfig, SimConfig, SimRegionConfig};
+use serde_json::Value;
+
+/// openstacksdk needs a few seconds per region; anything past this is a hang.
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+const SETUP_HINT: &str = "run `python3 -m venv .venv && .venv/bin/pip install openstacksdk` in the repository root \
+     (or point OAKTREE_PYTHON at a python with openstacksdk)";
+
+fn python() -> PathBuf {
+    let path = std::env::var_os("OAKTREE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python"))
+        });
+    assert!(
+        path.exists(),
+        "no python at {}: {SETUP_HINT}",
+        path.display()
+    );
+    path
+}
+
+fn config() -> SimConfig {
+    let region = |name: &str, servers: usize, images: usize| SimRegionConfig {
+        servers,
+        images,
+        ..SimRegionConfig::new(name)
+    };
+    let mut config = SimConfig::new(vec![
+        SimCloudConfig::new(
+            "alpha",
+            vec![region("us-east-1", 23, 7), region("eu-central-1", 4, 2)],
+        ),
+        SimCloudConfig::new(
+            "beta",
+            vec![region("us-west-2", 10, 5), region("ap-south-1", 1, 12)],
+        ),
+    ]);
+    config.page_sizes.nova_max_limit = 8;
+    config.page_sizes.glance_default_limit = 3;
+    config
+}
+
+fn ids(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openstacksdk_lists_exactly_the_seeded_resources_of_every_region() {
+    let python = python();
+    let sim = SimCloud::start(config(), "127.0.0.1:0").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clouds_yaml = dir.path().join("clouds.yaml");
+    std::fs::write(&clouds_yaml, sim.clouds_yaml()).unwrap();
+    let targets: Vec<String> = sim
+        .config()
+        .clouds
+        .iter()
+        .flat_map(|c| {
+            c.regions
+                .iter()
+                .map(move |r| format!("{}:{}", c.name, r.name))
+        })
+        .collect();
+
+    let child = tokio::process::Command::new(&python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/openstacksdk_lists.py"
+        ))
+        .args(&targets)
+        .env("OS_CLIENT_CONFIG_FILE", &clouds_yaml)
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}; {SETUP_HINT}", python.display()));
+    let output = tokio::time::timeout(SCRIPT_TIMEOUT, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| {
+            panic!("openstacksdk script still running after {SCRIPT_TIMEOUT:?}; killed")
+        })
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(3), "{stderr}\n{SETUP_HINT}");
+    assert!(
+        output.status.success(),
+        "openstacksdk script failed:\n{stderr}"
+    );
+
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), targets.len());
+    for result in results {
+        let cloud = result["cloud"].as_str().unwrap();
+        let region = result["region"].as_str().unwrap();
+        let seeded = sim.inventory(cloud, region).unwrap();
+        let expect = |items: &[oaktree_simcloud::SeededItem]| {
+            items.iter().map(|i| i.id.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(&result["servers"]),
+            expect(&seeded.servers),
+            "{cloud}/{region} servers"
+        );
+        assert_eq!(
+            ids(&result["images"]),
+            expect(&seeded.images),
+            "{cloud}/{region} images"
+        );
+        assert_eq!(
+            ids(&result["flavors"]),
+            expect(&seeded.flavors),
+            "{cloud}/{region} flavors"
+        );
+        assert_eq!(
+            ids(&result["networks"]),
+            expect(&seeded.networks),
+            "{cloud}/{region} networks"
+        );
+    }
+    // The big region took several nova and glance pages.
+    assert!(sim.request_count("alpha", "us-east-1") > 8);
+}
