@@ -1,0 +1,294 @@
+//! Endpoint selection from keystone's service catalog.
+//!
+//! 1. `<service>_endpoint_override` wins (with `{region_name}` filled in).
+//! 2. Otherwise the catalog's services of type `<service>_service_type` (default: the service
+//!    type itself), optionally named `<service>_service_name`, give their endpoints.
+//! 3. The endpoint must have the configured interface and the call's region (any region, first
+//!    listed, when the call has none).
+//! 4. The URL gets the API version this driver speaks: image `/v2`, network `/v2.0`; compute
+//!    URLs are already versioned (`/v2.1`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::oaktree::cloud::types::Error;
+
+/// One service in the catalog.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogService {
+    #[serde(rename = "type", default)]
+    pub service_type: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// One endpoint of a service.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    #[serde(default)]
+    pub interface: String,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub region_id: Option<String>,
+    #[serde(default)]
+    pub url: String,
+}
+
+impl Endpoint {
+    fn in_region(&self, region: &str) -> bool {
+        self.region.as_deref() == Some(region) || self.region_id.as_deref() == Some(region)
+    }
+
+    fn region_name(&self) -> &str {
+        self.region
+            .as_deref()
+            .or(self.region_id.as_deref())
+            .unwrap_or("(none)")
+    }
+}
+
+/// The versioned base URL of `service` (compute, image, network) for this configuration.
+pub fn endpoint(
+    catalog: &[CatalogService],
+    config: &Config,
+    service: &str,
+) -> Result<String, Error> {
+    let region = config.region.as_str();
+    if let Some(url) = config.service_setting(service, "endpoint_override") {
+        return Ok(versioned(service, &url.replace("{region_name}", region)));
+    }
+    let wanted = config
+        .service_setting(service, "service_type")
+        .unwrap_or_else(|| service.into());
+    let name = config.service_setting(service, "service_name");
+    let services: Vec<&CatalogService> = catalog
+        .iter()
+        .filter(|s| s.service_type == wanted)
+        .filter(|s| name.is_none() || s.name == name)
+        .collect();
+    if services.is_empty() {
+        let mut present: Vec<&str> = catalog.iter().map(|s| s.service_type.as_str()).collect();
+        present.sort_unstable();
+        present.dedup();
+        let mut regions: Vec<&str> = catalog
+            .iter()
+            .flat_map(|s| s.endpoints.iter())
+            .map(Endpoint::region_name)
+            .collect();
+        regions.sort_unstable();
+        regions.dedup();
+        return Err(Error::Unsupported(format!(
+            "the service catalog has no {wanted} service{} for region {} (services: {}; regions: \
+             {}); set {service}_endpoint_override in clouds.yaml if the cloud serves it elsewhere",
+            name.map(|n| format!(" named {n}")).unwrap_or_default(),
+            if region.is_empty() { "(any)" } else { region },
+            join_or_none(&present),
+            join_or_none(&regions)
+        )));
+    }
+    let interface = config.interface(service);
+    let endpoints = || services.iter().flat_map(|s| s.endpoints.iter());
+    let chosen = endpoints()
+        .filter(|e| normalise_interface(&e.interface) == interface)
+        .find(|e| region.is_empty() || e.in_region(region));
+    if let Some(endpoint) = chosen {
+        return Ok(versioned(service, &endpoint.url));
+    }
+    let mut regions: Vec<&str> = endpoints()
+        .filter(|e| normalise_interface(&e.interface) == interface)
+        .map(Endpoint::region_name)
+        .collect();
+    regions.sort_unstable();
+    regions.dedup();
+    let mut interfaces: Vec<String> = endpoints()
+        .map(|e| normalise_interface(&e.interface))
+        .collect();
+    interfaces.sort_unstable();
+    interfaces.dedup();
+    Err(Error::Invalid(format!(
+        "the service catalog has no {interface} {wanted} endpoint in region {}; {interface} \
+         {wanted} endpoints exist in regions: {} (interfaces offered: {}); check region_name and \
+         interface in clouds.yaml",
+        if region.is_empty() { "(any)" } else { region },
+        join_or_none(&regions),
+        interfaces.join(", ")
+    )))
+}
+
+/// Appends the API version the driver speaks when the URL lacks it.
+pub fn versioned(service: &str, url: &str) -> String {
+    let url = url.trim_end_matches('/');
+    let version = match service {
+        "image" => "/v2",
+        "network" => "/v2.0",
+        _ => return url.to_string(),
+    };
+    if url.ends_with(version) {
+        url.to_string()
+    } else {
+        format!("{url}{version}")
+    }
+}
+
+/// Keystone v2 spelled interfaces `publicURL`; v3 says `public`.
+fn normalise_interface(interface: &str) -> String {
+    let lower = interface.to_ascii_lowercase();
+    lower.strip_suffix("url").unwrap_or(&lower).to_string()
+}
+
+fn join_or_none(items: &[&str]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn catalog() -> Vec<CatalogService> {
+        let value = json!([
+            {"type": "identity", "endpoints": [
+                {"interface": "public", "region": "us-east", "url": "http://h/identity"}]},
+            {"type": "compute", "name": "nova", "endpoints": [
+                {"interface": "public", "region": "us-east", "url": "http://h/east/compute/v2.1"},
+                {"interface": "internal", "region": "us-east", "url": "http://internal/east/compute/v2.1"},
+                {"interface": "public", "region_id": "us-west", "url": "http://h/west/compute/v2.1/"}]},
+            {"type": "image", "endpoints": [
+                {"interface": "public", "region": "us-east", "url": "http://h/image"},
+                {"interface": "public", "region": "us-west", "url": "http://h/west/image/v2/"}]},
+            {"type": "network", "endpoints": [
+                {"interface": "public", "region": "us-east", "url": "http://h:9696"}]}
+        ]);
+        serde_json::from_value(value).unwrap_or_default()
+    }
+
+    fn config(extra: serde_json::Value, region: &str) -> Result<Config, Error> {
+        let mut value = json!({"auth": {"auth_url": "http://h/identity", "token": "t", "project_id": "p"},
+                                "auth_type": "token"});
+        if let (Some(map), Some(extra)) = (value.as_object_mut(), extra.as_object()) {
+            map.extend(extra.clone());
+        }
+        Config::parse(&value.to_string(), region)
+    }
+
+    fn message(result: Result<String, Error>) -> String {
+        match result {
+            Err(Error::Invalid(m) | Error::Unsupported(m)) => m,
+            other => format!("unexpected: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_public_endpoint_of_the_call_region_is_chosen() -> Result<(), Error> {
+        assert_eq!(
+            endpoint(&catalog(), &config(json!({}), "us-east")?, "compute")?,
+            "http://h/east/compute/v2.1"
+        );
+        assert_eq!(
+            endpoint(&catalog(), &config(json!({}), "us-west")?, "compute")?,
+            "http://h/west/compute/v2.1"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn the_configured_interface_is_honoured_in_either_spelling() -> Result<(), Error> {
+        let internal = config(json!({"interface": "internalURL"}), "us-east")?;
+        assert_eq!(
+            endpoint(&catalog(), &internal, "compute")?,
+            "http://internal/east/compute/v2.1"
+        );
+        let per_service = config(json!({"compute_interface": "internal"}), "us-east")?;
+        assert_eq!(
+            endpoint(&catalog(), &per_service, "compute")?,
+            "http://internal/east/compute/v2.1"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn without_a_region_the_first_endpoint_of_the_type_is_chosen() -> Result<(), Error> {
+        assert_eq!(
+            endpoint(&catalog(), &config(json!({}), "")?, "image")?,
+            "http://h/image/v2"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn image_and_network_urls_get_their_api_version_once() -> Result<(), Error> {
+        let west = config(json!({}), "us-west")?;
+        assert_eq!(
+            endpoint(&catalog(), &west, "image")?,
+            "http://h/west/image/v2"
+        );
+        let east = config(json!({}), "us-east")?;
+        assert_eq!(
+            endpoint(&catalog(), &east, "network")?,
+            "http://h:9696/v2.0"
+        );
+        assert_eq!(
+            versioned("network", "http://h:9696/v2.0/"),
+            "http://h:9696/v2.0"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_endpoint_override_wins_and_is_templated_with_the_region() -> Result<(), Error> {
+        let config = config(
+            json!({"compute_endpoint_override": "https://{region_name}.nova.example/v2.1"}),
+            "us-east",
+        )?;
+        assert_eq!(
+            endpoint(&catalog(), &config, "compute")?,
+            "https://us-east.nova.example/v2.1"
+        );
+        assert_eq!(
+            endpoint(&[], &config, "compute")?,
+            "https://us-east.nova.example/v2.1"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_service_missing_from_the_catalog_is_unsupported_and_lists_what_exists() -> Result<(), Error>
+    {
+        let message = message(endpoint(
+            &catalog(),
+            &config(json!({}), "us-east")?,
+            "volumev3",
+        ));
+        assert_eq!(
+            message,
+            "the service catalog has no volumev3 service for region us-east (services: compute, \
+             identity, image, network; regions: us-east, us-west); set volumev3_endpoint_override \
+             in clouds.yaml if the cloud serves it elsewhere"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_region_missing_from_the_catalog_is_invalid_and_lists_the_regions() -> Result<(), Error> {
+        let message = message(endpoint(
+            &catalog(),
+            &config(json!({}), "eu-north")?,
+            "compute",
+        ));
+        assert!(
+            message.starts_with(
+                "the service catalog has no public compute endpoint in region eu-north;"
+            ),
+            "{message}"
+        );
+        assert!(message.contains("regions: us-east, us-west"), "{message}");
+        Ok(())
+    }
+}
