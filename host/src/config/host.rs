@@ -1,0 +1,287 @@
+//! The daemon's own config file (`oaktree.yaml`): strict YAML, every key optional.
+//!
+//! 1. Parse the YAML (syntax errors carry line and column); an empty file means all defaults.
+//! 2. Reject keys we do not know, naming the file and key and listing the allowed ones.
+//! 3. Deserialize (type errors name the key path), validate ranges, then resolve relative paths
+//!    against the directory of the file.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::error::ConfigError;
+use super::merge::key_text;
+use super::parse::read_file;
+
+/// Keys of [`HostConfig`], for the unknown-key message; a test keeps it in step with the struct.
+const HOST_KEYS: &[&str] = &[
+    "listen",
+    "plugin_dir",
+    "clouds_file",
+    "profiles",
+    "default_deadline_ms",
+    "max_concurrency",
+    "plugin_memory_limit_mb",
+    "log_format",
+];
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The host's settings. Everything that describes clouds lives in clouds.yaml instead.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HostConfig {
+    /// gRPC listen address.
+    pub listen: SocketAddr,
+    /// Directory of driver plugins (`*.wasm`); relative to the config file's directory.
+    pub plugin_dir: PathBuf,
+    /// An explicit clouds.yaml (skips the search); relative to the config file's directory.
+    pub clouds_file: Option<PathBuf>,
+    /// Profile name → plugin name. Empty: the host matches the profiles each plugin declares.
+    pub profiles: BTreeMap<String, String>,
+    /// Deadline for a call that brings none, in milliseconds; > 0.
+    pub default_deadline_ms: u64,
+    /// Global bound on concurrent per-location tasks; ≥ 1.
+    pub max_concurrency: usize,
+    /// Linear-memory limit of one plugin instance, in MiB; > 0.
+    pub plugin_memory_limit_mb: u64,
+    /// Log line format.
+    pub log_format: LogFormat,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        HostConfig {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 50051)),
+            plugin_dir: PathBuf::from("plugins"),
+            clouds_file: None,
+            profiles: BTreeMap::new(),
+            // 30 s: long enough for a slow region's list call, short enough to fail a hung one.
+            default_deadline_ms: 30_000,
+            // 64 tasks keep 100 cloud-regions within two rounds without flooding the runtime.
+            max_concurrency: 64,
+            // 256 MiB: a driver holds parsed JSON pages, never image bytes (those stay host-side).
+            plugin_memory_limit_mb: 256,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+impl HostConfig {
+    /// Reads and parses the file at `path`.
+    pub fn load(path: &Path) -> Result<HostConfig, ConfigError> {
+        Self::from_str(&read_file(path)?, path)
+    }
+
+    /// Parses `text` as if read from `path` (used for messages and for relative paths).
+    pub fn from_str(text: &str, path: &Path) -> Result<HostConfig, ConfigError> {
+        let doc: serde_yaml::Value =
+            serde_yaml::from_str(text).map_err(|e| ConfigError::yaml(path, &e))?;
+        let mut config = match &doc {
+            serde_yaml::Value::Null => HostConfig::default(),
+            serde_yaml::Value::Mapping(map) => {
+                if let Some(key) = map
+                    .keys()
+                    .map(key_text)
+                    .find(|k| !HOST_KEYS.contains(&k.as_str()))
+                {
+                    return Err(ConfigError::UnknownKey {
+                        path: path.to_path_buf(),
+                        at: "top level".into(),
+                        key,
+                        allowed: HOST_KEYS.join(", "),
+                    });
+                }
+                serde_yaml::from_str(text).map_err(|e| type_error(path, &e))?
+            }
+            _ => {
+                return Err(ConfigError::invalid(
+                    path,
+                    "top level",
+                    "must be a mapping of settings (listen, plugin_dir, ...)",
+                ));
+            }
+        };
+        config.validate(path)?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        config.plugin_dir = base.join(&config.plugin_dir);
+        config.clouds_file = config.clouds_file.map(|f| base.join(f));
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let checks = [
+            (
+                "default_deadline_ms",
+                self.default_deadline_ms == 0,
+                "must be greater than 0 (milliseconds)",
+            ),
+            (
+                "max_concurrency",
+                self.max_concurrency == 0,
+                "must be at least 1",
+            ),
+            (
+                "plugin_memory_limit_mb",
+                self.plugin_memory_limit_mb == 0,
+                "must be greater than 0 (MiB)",
+            ),
+        ];
+        match checks.iter().find(|(_, bad, _)| *bad) {
+            Some((key, _, fix)) => Err(ConfigError::invalid(
+                path,
+                *key,
+                format!("{fix}; remove the key to use the default"),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// serde_yaml prefixes type errors with the key path (`profiles.x: invalid type ...`); keep it
+/// as the `at` of the error.
+fn type_error(path: &Path, err: &serde_yaml::Error) -> ConfigError {
+    let text = err.to_string();
+    match text.split_once(": ") {
+        Some((at, rest)) if !at.contains(' ') => ConfigError::invalid(path, at, rest),
+        _ => ConfigError::invalid(path, "top level", text),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<HostConfig, ConfigError> {
+        HostConfig::from_str(text, Path::new("/etc/oaktree/oaktree.yaml"))
+    }
+
+    #[test]
+    fn an_empty_file_gives_the_defaults_with_paths_resolved() {
+        let c = parse("").unwrap();
+        assert_eq!(c.listen, "127.0.0.1:50051".parse().unwrap());
+        assert_eq!(c.plugin_dir, PathBuf::from("/etc/oaktree/plugins"));
+        assert_eq!(c.default_deadline_ms, 30_000);
+        assert_eq!(c.max_concurrency, 64);
+        assert_eq!(c.plugin_memory_limit_mb, 256);
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert!(c.profiles.is_empty() && c.clouds_file.is_none());
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_file_and_absolute_ones_stay() {
+        let c = parse("plugin_dir: ../wasm\nclouds_file: clouds.yaml\n").unwrap();
+        assert_eq!(c.plugin_dir, PathBuf::from("/etc/oaktree/../wasm"));
+        assert_eq!(
+            c.clouds_file,
+            Some(PathBuf::from("/etc/oaktree/clouds.yaml"))
+        );
+        let c = parse("plugin_dir: /opt/p\n").unwrap();
+        assert_eq!(c.plugin_dir, PathBuf::from("/opt/p"));
+    }
+
+    #[test]
+    fn every_key_can_be_set() {
+        let c = parse(
+            "listen: '0.0.0.0:9000'\nprofiles: {rackspace: rax}\ndefault_deadline_ms: 5\n\
+             max_concurrency: 2\nplugin_memory_limit_mb: 64\nlog_format: json\n",
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.profiles.get("rackspace").map(String::as_str), Some("rax"));
+        assert_eq!(
+            (
+                c.default_deadline_ms,
+                c.max_concurrency,
+                c.plugin_memory_limit_mb
+            ),
+            (5, 2, 64)
+        );
+        assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn an_unknown_key_names_the_file_and_lists_the_allowed_keys() {
+        let err = parse("listn: 1\n").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "/etc/oaktree/oaktree.yaml: top level: unknown key 'listn' (allowed: listen, plugin_dir, \
+             clouds_file, profiles, default_deadline_ms, max_concurrency, plugin_memory_limit_mb, \
+             log_format). Fix: remove it or correct its spelling"
+        );
+    }
+
+    #[test]
+    fn a_zero_deadline_names_the_file_and_key() {
+        let err = parse("default_deadline_ms: 0\n").unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "/etc/oaktree/oaktree.yaml: default_deadline_ms: must be greater than 0"
+            ),
+            "{err}"
+        );
+        let err = parse("max_concurrency: 0\n").unwrap_err().to_string();
+        assert!(
+            err.contains(": max_concurrency: must be at least 1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_key_path() {
+        let err = parse("profiles:\n  x: [1]\n").unwrap_err().to_string();
+        assert!(
+            err.starts_with("/etc/oaktree/oaktree.yaml: profiles.x: invalid type"),
+            "{err}"
+        );
+        let err = parse("listen: nowhere\n").unwrap_err().to_string();
+        assert!(err.contains(": listen: invalid socket address"), "{err}");
+        let err = parse("log_format: xml\n").unwrap_err().to_string();
+        assert!(err.contains(": log_format: unknown variant `xml`"), "{err}");
+    }
+
+    #[test]
+    fn malformed_yaml_names_the_file_and_line() {
+        let err = parse("listen: [\n").unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Syntax { line: Some(_), .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn host_keys_match_the_struct_fields() {
+        // serde's own unknown-field message lists the fields the derive knows.
+        let err = serde_yaml::from_str::<HostConfig>("zzz: 1\n")
+            .unwrap_err()
+            .to_string();
+        let expected: Vec<String> = HOST_KEYS.iter().map(|k| format!("`{k}`")).collect();
+        assert!(err.contains(&expected.join(", ")), "{err}");
+    }
+
+    #[test]
+    fn load_reads_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("o.yaml");
+        std::fs::write(&p, "max_concurrency: 3\n").unwrap();
+        let c = HostConfig::load(&p).unwrap();
+        assert_eq!(c.max_concurrency, 3);
+        assert_eq!(c.plugin_dir, dir.path().join("plugins"));
+        assert!(matches!(
+            HostConfig::load(&dir.path().join("missing.yaml")),
+            Err(ConfigError::Read { .. })
+        ));
+    }
+}

@@ -1,0 +1,19 @@
+//! Configuration: `clouds.yaml` exactly as openstacksdk reads it, expanded into cloud-regions,
+//! and the daemon's own strict `oaktree.yaml`.
+
+mod auth;
+mod clouds;
+mod error;
+mod expand;
+mod host;
+mod merge;
+mod parse;
+mod profiles;
+mod search;
+
+pub use clouds::CloudsConfig;
+pub use error::ConfigError;
+pub use expand::CloudRegionConfig;
+pub use host::{HostConfig, LogFormat};
+pub use profiles::BUILTIN_PROFILES;
+pub use search::ConfigEnv;
