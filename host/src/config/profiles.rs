@@ -272,6 +272,13 @@ impl Profiles {
             profile: name.to_string(),
             message,
         };
+        if !name.contains("://") && !self.is_known(name) {
+            // Not a vendor profile: in oaktree a profile also selects the plugin (`aws`,
+            // a third-party driver), so it carries no settings here; the plugin registry
+            // reports a profile that no plugin serves.
+            tracing::debug!(file = %file.display(), at, profile = name, "profile has no vendor settings");
+            return Ok(ProfileData::new());
+        }
         let mut chain = Vec::new();
         let mut data = self.lookup(name, &mut chain).map_err(err)?;
         let status = data.remove("status");
@@ -290,6 +297,13 @@ impl Profiles {
             }
             _ => Ok(data),
         }
+    }
+
+    fn is_known(&self, name: &str) -> bool {
+        self.public
+            .as_ref()
+            .is_some_and(|(_, m)| m.contains_key(name))
+            || builtin(name).is_some()
     }
 
     /// Finds one profile's data, resolving nested `profile:` keys. Errors are messages that the
@@ -380,10 +394,16 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_profile_lists_the_known_ones() {
-        let err = resolve(&Profiles::builtin_only(), "nope")
-            .unwrap_err()
-            .to_string();
+    fn a_profile_that_is_no_vendor_profile_carries_no_settings() {
+        let data = resolve(&Profiles::builtin_only(), "aws").unwrap();
+        assert!(data.is_empty());
+    }
+
+    #[test]
+    fn a_nested_unknown_profile_lists_the_known_ones() {
+        let err = Profiles::builtin_only()
+            .lookup("nope", &mut Vec::new())
+            .unwrap_err();
         assert!(
             err.contains("unknown profile. Known profiles: auro, betacloud"),
             "{err}"

@@ -1,0 +1,140 @@
+//! Starting the daemon: configuration in, a serving gRPC endpoint out.
+//!
+//! 1. expand clouds.yaml into targets (one per cloud-region, in file order);
+//! 2. build the plugin runtime and load every plugin in the plugin directory;
+//! 3. build the federation and serve gRPC on the configured address until shut down.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::{CloudsConfig, HostConfig};
+use crate::federation::{Federation, FederationSettings, Target};
+use crate::location::CloudRegion;
+use crate::plugin::{Registry, Runtime, RuntimeSettings};
+
+/// A running daemon. Dropping it without [`Daemon::shutdown`] aborts the server.
+pub struct Daemon {
+    pub addr: SocketAddr,
+    pub federation: Arc<Federation>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+/// Turns the loaded clouds.yaml into federation targets.
+pub fn targets(clouds: &CloudsConfig) -> anyhow::Result<Vec<Target>> {
+    clouds
+        .regions
+        .iter()
+        .map(|region| {
+            let config_json = serde_json::to_string(&region.config).with_context(|| {
+                format!(
+                    "cannot serialise the settings of {}/{}",
+                    region.cloud, region.region
+                )
+            })?;
+            Ok(Target {
+                at: CloudRegion::new(region.cloud.clone(), region.region.clone()),
+                config_json: config_json.into(),
+                profile: region.profile.clone(),
+                driver: region.driver.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Says at startup which locations no loaded plugin serves; calls there report UNSUPPORTED.
+fn warn_unserved(federation: &Federation) {
+    let profile_map = &federation.settings().profile_map;
+    for target in federation.targets() {
+        if let Err(error) = federation.registry().select(
+            target.driver.as_deref(),
+            target.profile.as_deref(),
+            profile_map,
+        ) {
+            tracing::warn!(cloud = %target.at.cloud, region = %target.at.region, %error, "location has no plugin");
+        }
+    }
+}
+
+impl Daemon {
+    /// Loads plugins and starts serving on `listener`.
+    pub async fn start(
+        host: &HostConfig,
+        clouds: &CloudsConfig,
+        listener: TcpListener,
+    ) -> anyhow::Result<Daemon> {
+        let runtime = Arc::new(Runtime::new(RuntimeSettings {
+            memory_limit_bytes: usize::try_from(host.plugin_memory_limit_mb << 20)
+                .unwrap_or(usize::MAX),
+            ..RuntimeSettings::default()
+        })?);
+        let registry = Arc::new(Registry::new(runtime));
+        let failures = registry.load_dir(&host.plugin_dir).await?;
+        if registry.plugins().is_empty() {
+            let reasons: Vec<String> = failures
+                .iter()
+                .map(|(file, error)| format!("{}: {error:#}", file.display()))
+                .collect();
+            anyhow::bail!(
+                "no plugin could be loaded from {} ({}); build them with `cargo build --release --target wasm32-wasip2` in plugins/ or set plugin_dir",
+                host.plugin_dir.display(),
+                if reasons.is_empty() {
+                    "no .wasm files".to_owned()
+                } else {
+                    reasons.join("; ")
+                }
+            );
+        }
+        let federation = Arc::new(Federation::new(
+            registry,
+            targets(clouds)?,
+            FederationSettings {
+                max_concurrency: host.max_concurrency,
+                default_deadline: std::time::Duration::from_millis(host.default_deadline_ms),
+                profile_map: host.profiles.clone(),
+            },
+        ));
+        warn_unserved(&federation);
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(crate::grpc::serve(federation.clone(), listener, async {
+            let _ = stopped.await;
+        }));
+        tracing::info!(%addr, locations = federation.targets().len(), "oaktree serving");
+        Ok(Daemon {
+            addr,
+            federation,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    /// The address clients connect to, as a URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting calls, lets in-flight calls finish, and waits for the server to end.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await?
+    }
+
+    /// Waits until the server ends on its own (an error) — used by `oaktree serve`.
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        (&mut self.task).await?
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,71 @@
+//! Errors of a whole call (as opposed to one location's failure, which is a
+//! [`crate::federation::LocationStatus`] inside a successful answer).
+//!
+//! `grpc::status` maps each variant to exactly one gRPC code, with details.
+
+use crate::federation::LocationStatus;
+use crate::location::CloudRegion;
+
+/// One resource that matched an ambiguous get.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub id: String,
+    pub name: String,
+    pub at: CloudRegion,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A request field is malformed; `field` is its path in the request message.
+    #[error("{field}: {message}")]
+    InvalidArgument { field: String, message: String },
+
+    /// The selector names clouds or regions the daemon does not serve.
+    #[error("{message}")]
+    UnknownLocation { field: String, message: String },
+
+    /// A get found nothing. `failures` are the locations that could not be asked, which may
+    /// hide the resource.
+    #[error("{}", not_found_message(.kind, .name_or_id, .failures))]
+    NotFound {
+        kind: &'static str,
+        name_or_id: String,
+        failures: Vec<LocationStatus>,
+    },
+
+    /// A get matched more than one resource.
+    #[error("{}", ambiguous_message(.kind, .name_or_id, .candidates))]
+    Ambiguous {
+        kind: &'static str,
+        name_or_id: String,
+        candidates: Vec<Candidate>,
+    },
+}
+
+fn not_found_message(kind: &str, name_or_id: &str, failures: &[LocationStatus]) -> String {
+    let mut message = format!("no {kind} matches '{name_or_id}'");
+    if !failures.is_empty() {
+        let failed: Vec<String> = failures
+            .iter()
+            .map(|s| format!("{} ({:?}: {})", s.at, s.kind, s.message))
+            .collect();
+        message.push_str(&format!(
+            "; {} location(s) could not be searched and may hold it: {}",
+            failures.len(),
+            failed.join("; ")
+        ));
+    }
+    message
+}
+
+fn ambiguous_message(kind: &str, name_or_id: &str, candidates: &[Candidate]) -> String {
+    let listed: Vec<String> = candidates
+        .iter()
+        .map(|c| format!("{} '{}' at {}", c.id, c.name, c.at))
+        .collect();
+    format!(
+        "'{name_or_id}' matches {} {kind}s: {}; ask for one by id, or narrow the selector",
+        candidates.len(),
+        listed.join(", ")
+    )
+}

@@ -1,0 +1,93 @@
+//! The outcome of one location within a call.
+
+use std::time::Duration;
+
+use crate::location::CloudRegion;
+use crate::plugin::CallError;
+use crate::plugin::bindings::wit;
+use crate::plugin::registry::SelectError;
+
+/// Classification of a location's outcome; mirrors `oaktree.v1.StatusKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKind {
+    Ok,
+    Unavailable,
+    Unauthorized,
+    Forbidden,
+    Timeout,
+    Throttled,
+    Invalid,
+    Internal,
+    Unsupported,
+    NotFound,
+}
+
+#[derive(Debug, Clone)]
+pub struct LocationStatus {
+    pub at: CloudRegion,
+    pub kind: StatusKind,
+    pub message: String,
+    pub item_count: u32,
+    pub elapsed: Duration,
+    pub retry_after_ms: Option<u64>,
+}
+
+impl LocationStatus {
+    pub fn ok(at: CloudRegion, item_count: usize, elapsed: Duration) -> Self {
+        Self {
+            at,
+            kind: StatusKind::Ok,
+            message: String::new(),
+            item_count: u32::try_from(item_count).unwrap_or(u32::MAX),
+            elapsed,
+            retry_after_ms: None,
+        }
+    }
+
+    pub fn failed(at: CloudRegion, error: &CallError, elapsed: Duration) -> Self {
+        let (kind, retry_after_ms) = classify(error);
+        Self {
+            at,
+            kind,
+            message: error.to_string(),
+            item_count: 0,
+            elapsed,
+            retry_after_ms,
+        }
+    }
+
+    pub fn no_plugin(at: CloudRegion, error: &SelectError) -> Self {
+        Self {
+            at,
+            kind: StatusKind::Unsupported,
+            message: error.to_string(),
+            item_count: 0,
+            elapsed: Duration::ZERO,
+            retry_after_ms: None,
+        }
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.kind == StatusKind::Ok
+    }
+}
+
+fn classify(error: &CallError) -> (StatusKind, Option<u64>) {
+    match error {
+        CallError::Driver(driver_error) => match driver_error {
+            wit::Error::NotFound(_) => (StatusKind::NotFound, None),
+            wit::Error::Unauthorized(_) => (StatusKind::Unauthorized, None),
+            wit::Error::Forbidden(_) => (StatusKind::Forbidden, None),
+            wit::Error::Conflict(_) | wit::Error::Invalid(_) => (StatusKind::Invalid, None),
+            wit::Error::Throttled(t) => (StatusKind::Throttled, t.retry_after_ms),
+            wit::Error::Unavailable(_) => (StatusKind::Unavailable, None),
+            wit::Error::Timeout(_) => (StatusKind::Timeout, None),
+            wit::Error::Unsupported(_) => (StatusKind::Unsupported, None),
+            wit::Error::Other(_) => (StatusKind::Internal, None),
+        },
+        CallError::Deadline => (StatusKind::Timeout, None),
+        CallError::Trap { .. } | CallError::Instantiate { .. } | CallError::Host(_) => {
+            (StatusKind::Internal, None)
+        }
+    }
+}

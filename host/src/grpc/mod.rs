@@ -1,0 +1,14 @@
+//! The gRPC edge: thin handlers over [`crate::federation`].
+//!
+//! Each handler validates and converts the request ([`convert`]), takes the deadline from
+//! the `grpc-timeout` header ([`deadline`]), calls the federation, and converts back.
+//! Call-level errors go through the one mapping in [`status`]. [`server`] assembles the
+//! tonic server with health and reflection.
+
+pub mod cloud_service;
+pub mod convert;
+pub mod deadline;
+pub mod server;
+pub mod status;
+
+pub use server::serve;

@@ -1,0 +1,44 @@
+//! Assembles the tonic server: CloudService, gRPC health and reflection, an RPC span.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+
+use super::cloud_service::CloudApi;
+use crate::federation::Federation;
+use crate::proto;
+use crate::proto::cloud_service_server::CloudServiceServer;
+
+/// Largest message the daemon sends: big federated lists should use the Stream RPCs, but
+/// unary answers of tens of thousands of resources must still fit.
+const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    federation: Arc<Federation>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
+    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<CloudServiceServer<CloudApi>>()
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let api = CloudServiceServer::new(CloudApi::new(federation))
+        .max_encoding_message_size(MAX_MESSAGE_BYTES)
+        .max_decoding_message_size(4 << 20);
+    Server::builder()
+        .trace_fn(|request| tracing::info_span!("rpc", method = %request.uri().path()))
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(api)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}

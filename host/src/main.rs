@@ -1,0 +1,195 @@
+//! The `oaktree` command: the daemon (`serve`), a self-contained demo against simulated
+//! clouds (`demo`), the simulator alone (`sim`), and client commands for people.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use oaktree::cli::{self, ClientCommand};
+use oaktree::config::{CloudsConfig, ConfigEnv, HostConfig, LogFormat};
+use oaktree::daemon::Daemon;
+use oaktree_simcloud::{SimCloud, SimConfig};
+
+#[derive(Parser)]
+#[command(name = "oaktree", version, about = "One gRPC API over many clouds")]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon.
+    Serve(ServeArgs),
+    /// Start simulated clouds and the daemon against them, and show a federated listing.
+    Demo(DemoArgs),
+    /// Run the simulated clouds alone and print a clouds.yaml for them.
+    Sim {
+        /// Simulator config (YAML); the built-in demo clouds when absent.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, default_value = "127.0.0.1:8700")]
+        listen: String,
+    },
+    #[command(flatten)]
+    Client(ClientCommand),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The daemon's config file (YAML); defaults apply when absent.
+    #[arg(long, env = "OAKTREE_CONFIG")]
+    config: Option<PathBuf>,
+    /// clouds.yaml to use instead of openstacksdk's search path.
+    #[arg(long)]
+    clouds: Option<PathBuf>,
+    /// Overrides the config's listen address.
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Overrides the config's plugin directory.
+    #[arg(long)]
+    plugin_dir: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    listen: SocketAddr,
+    #[arg(long, default_value = "plugins/target/wasm32-wasip2/release")]
+    plugin_dir: PathBuf,
+    /// Show the listing and exit instead of serving until interrupted.
+    #[arg(long)]
+    once: bool,
+}
+
+fn init_tracing(format: LogFormat, default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = match args.command {
+        Command::Serve(serve_args) => serve(serve_args).await,
+        Command::Demo(demo_args) => demo(demo_args).await,
+        Command::Sim { config, listen } => sim(config, &listen).await,
+        Command::Client(command) => {
+            init_tracing(LogFormat::Text, "warn");
+            cli::run(command).await
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("oaktree: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let mut host = match &args.config {
+        Some(path) => HostConfig::load(path)?,
+        None => HostConfig::default(),
+    };
+    init_tracing(host.log_format, "info");
+    if let Some(listen) = args.listen {
+        host.listen = listen;
+    }
+    if let Some(dir) = args.plugin_dir {
+        host.plugin_dir = dir;
+    }
+    let mut env = ConfigEnv::from_process();
+    if let Some(clouds) = args.clouds.or_else(|| host.clouds_file.clone()) {
+        env.explicit_file = Some(clouds);
+    }
+    let clouds = CloudsConfig::load(&env)?;
+    let listener = tokio::net::TcpListener::bind(host.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", host.listen))?;
+    let daemon = Daemon::start(&host, &clouds, listener).await?;
+    tokio::select! {
+        result = daemon_wait(daemon) => result?,
+        _ = tokio::signal::ctrl_c() => tracing::info!("interrupted; shutting down"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn daemon_wait(daemon: Daemon) -> anyhow::Result<()> {
+    daemon.wait().await
+}
+
+async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    init_tracing(LogFormat::Text, "warn");
+    let sim = SimCloud::start(SimConfig::demo(), "127.0.0.1:0").await?;
+    let dir = std::env::temp_dir().join(format!("oaktree-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let clouds_path = dir.join("clouds.yaml");
+    std::fs::write(&clouds_path, sim.clouds_yaml())?;
+    let clouds = CloudsConfig::load(&ConfigEnv {
+        explicit_file: Some(clouds_path.clone()),
+        ..ConfigEnv::from_process()
+    })?;
+    let host = HostConfig {
+        listen: args.listen,
+        plugin_dir: args.plugin_dir,
+        ..HostConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind(host.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (use --listen)", host.listen))?;
+    let daemon = Daemon::start(&host, &clouds, listener).await?;
+    println!(
+        "simulated clouds at {} ({} cloud-regions), clouds.yaml at {}",
+        sim.base_url(),
+        clouds.regions.len(),
+        clouds_path.display()
+    );
+    println!("oaktree serving on {}\n", daemon.url());
+    println!("$ oaktree servers list --addr {}", daemon.url());
+    let code = cli::run(ClientCommand::demo_listing(daemon.url())).await?;
+    if !args.once {
+        println!("\nThe daemon keeps serving; try in another terminal:");
+        println!(
+            "  oaktree servers list --region 'us-*' --addr {}",
+            daemon.url()
+        );
+        println!(
+            "  oaktree images get cirros --cloud alpha --region us-east --addr {}",
+            daemon.url()
+        );
+        println!("Ctrl-C stops it.");
+        tokio::signal::ctrl_c().await?;
+    }
+    daemon.shutdown().await?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(code)
+}
+
+async fn sim(config: Option<PathBuf>, listen: &str) -> anyhow::Result<ExitCode> {
+    init_tracing(LogFormat::Text, "info");
+    let config = match config {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            serde_yaml::from_str(&text).with_context(|| format!("{}", path.display()))?
+        }
+        None => SimConfig::demo(),
+    };
+    let sim = SimCloud::start(config, listen).await?;
+    println!("# simulated clouds serving at {}", sim.base_url());
+    println!("{}", sim.clouds_yaml());
+    tokio::signal::ctrl_c().await?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,191 @@
+//! One driver call for one cloud-region.
+//!
+//! 1. A fresh Store (from the pool) carries the call's [`HostState`]: the cloud-region, the
+//!    deadline and a memory limit.
+//! 2. Every epoch tick the guest yields to the executor; past the deadline it traps. Host
+//!    imports get the time left.
+//! 3. The plugin is instantiated from its `InstancePre` and the function is called.
+//! 4. A trap, an out-of-time guest or a failed instantiation becomes a [`CallError`] for this
+//!    call only; the Store and instance are dropped either way.
+
+use std::sync::Arc;
+
+use tokio::time::Instant;
+use wasmtime::component::ResourceTable;
+use wasmtime::{Store, StoreLimitsBuilder, Trap, UpdateDeadline};
+use wasmtime_wasi::WasiCtx;
+
+use super::bindings::wit;
+use super::registry::LoadedPlugin;
+use super::runtime::{HostState, Runtime};
+use crate::location::CloudRegion;
+
+/// Why a driver call produced no answer.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CallError {
+    /// The driver reported an expected failure (vendor error, bad config, ...).
+    #[error("{}", describe_driver_error(.0))]
+    Driver(wit::Error),
+    /// The call did not finish before its deadline.
+    #[error("no answer within the deadline")]
+    Deadline,
+    /// The guest trapped: a bug in the plugin, contained to this call.
+    #[error("plugin {plugin} trapped: {message}")]
+    Trap { plugin: String, message: String },
+    /// The host itself failed while running the call (a bug in oaktree, not the plugin).
+    #[error("host failure: {0}")]
+    Host(String),
+    /// The plugin could not be instantiated (pool exhausted, memory limit).
+    #[error("plugin {plugin} could not be instantiated: {message}")]
+    Instantiate { plugin: String, message: String },
+}
+
+pub fn describe_driver_error(error: &wit::Error) -> String {
+    match error {
+        wit::Error::NotFound(m) => format!("not found: {m}"),
+        wit::Error::Unauthorized(m) => format!("unauthorized: {m}"),
+        wit::Error::Forbidden(m) => format!("forbidden: {m}"),
+        wit::Error::Conflict(m) => format!("conflict: {m}"),
+        wit::Error::Throttled(t) => match t.retry_after_ms {
+            Some(ms) => format!("throttled (retry after {ms} ms): {}", t.message),
+            None => format!("throttled: {}", t.message),
+        },
+        wit::Error::Unavailable(m) => format!("unavailable: {m}"),
+        wit::Error::Timeout(m) => format!("timeout: {m}"),
+        wit::Error::Invalid(m) => format!("invalid: {m}"),
+        wit::Error::Unsupported(m) => format!("unsupported: {m}"),
+        wit::Error::Other(m) => m.clone(),
+    }
+}
+
+/// A prepared call: which plugin, for which cloud-region, with which config, until when.
+pub struct DriverCall {
+    pub runtime: Arc<Runtime>,
+    pub plugin: Arc<LoadedPlugin>,
+    pub at: CloudRegion,
+    /// The cloud-region's configuration as JSON (see `call-context.config` in the WIT).
+    pub config_json: Arc<str>,
+    pub deadline: Instant,
+}
+
+/// Generates one method per driver function: instantiate, call under the deadline, settle.
+macro_rules! driver_functions {
+    ($($method:ident => $export:ident ( $($arg:ident : $ty:ty),* ) -> $out:ty;)*) => {
+        impl DriverCall {
+            $(
+                pub async fn $method(&self $(, $arg: $ty)*) -> Result<$out, CallError> {
+                    let (mut store, driver) = self.instantiate().await?;
+                    let ctx = self.context();
+                    let outcome = tokio::time::timeout_at(
+                        self.deadline,
+                        driver.oaktree_cloud_driver().$export(&mut store, &ctx $(, $arg)*),
+                    )
+                    .await;
+                    self.settle(outcome)
+                }
+            )*
+        }
+    };
+}
+
+driver_functions! {
+    list_images => call_list_images() -> Vec<wit::Image>;
+    get_image => call_get_image(id: &str) -> wit::Image;
+    list_flavors => call_list_flavors() -> Vec<wit::Flavor>;
+    get_flavor => call_get_flavor(id: &str) -> wit::Flavor;
+    list_servers => call_list_servers() -> Vec<wit::Server>;
+    get_server => call_get_server(id: &str) -> wit::Server;
+    list_networks => call_list_networks() -> Vec<wit::Network>;
+    get_network => call_get_network(id: &str) -> wit::Network;
+}
+
+impl DriverCall {
+    fn context(&self) -> wit::CallContext {
+        wit::CallContext {
+            cloud: self.at.cloud.clone(),
+            region: self.at.region.clone(),
+            config: self.config_json.to_string(),
+        }
+    }
+
+    async fn instantiate(
+        &self,
+    ) -> Result<(Store<HostState>, super::bindings::CloudDriver), CallError> {
+        let mut store = new_store(
+            &self.runtime,
+            self.plugin.name.clone(),
+            self.at.clone(),
+            self.deadline,
+        );
+        let driver = self
+            .plugin
+            .pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(|e| CallError::Instantiate {
+                plugin: self.plugin.name.to_string(),
+                message: format!("{e:#}"),
+            })?;
+        Ok((store, driver))
+    }
+
+    fn settle<T>(
+        &self,
+        outcome: Result<wasmtime::Result<Result<T, wit::Error>>, tokio::time::error::Elapsed>,
+    ) -> Result<T, CallError> {
+        match outcome {
+            Err(_elapsed) => Err(CallError::Deadline),
+            Ok(Ok(Ok(value))) => Ok(value),
+            Ok(Ok(Err(driver_error))) => Err(CallError::Driver(driver_error)),
+            Ok(Err(trap)) => Err(classify_trap(&self.plugin.name, trap)),
+        }
+    }
+}
+
+/// Builds the Store for one call: no WASI capabilities (no files, env, args, sockets),
+/// the runtime's memory limit, and an epoch callback that yields to the async executor
+/// every tick (so a busy guest never starves other calls on its thread) and traps with
+/// [`Trap::Interrupt`] once the call's deadline has passed.
+pub fn new_store(
+    runtime: &Runtime,
+    plugin: Arc<str>,
+    at: CloudRegion,
+    deadline: Instant,
+) -> Store<HostState> {
+    let state = HostState {
+        wasi: WasiCtx::builder().build(),
+        table: ResourceTable::new(),
+        limits: StoreLimitsBuilder::new()
+            .memory_size(runtime.settings.memory_limit_bytes)
+            .instances(64)
+            .build(),
+        services: runtime.services.clone(),
+        at,
+        plugin,
+        deadline,
+    };
+    let mut store = Store::new(&runtime.engine, state);
+    store.limiter(|state| &mut state.limits);
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(|store| {
+        if Instant::now() >= store.data().deadline {
+            Ok(UpdateDeadline::Interrupt)
+        } else {
+            Ok(UpdateDeadline::YieldCustom(
+                1,
+                Box::pin(tokio::task::yield_now()),
+            ))
+        }
+    });
+    store
+}
+
+pub fn classify_trap(plugin: &str, error: wasmtime::Error) -> CallError {
+    if matches!(error.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+        return CallError::Deadline;
+    }
+    CallError::Trap {
+        plugin: plugin.to_owned(),
+        message: format!("{error:#}"),
+    }
+}

@@ -1,0 +1,172 @@
+//! The host services a driver imports: `http`, `state` and `log`.
+//!
+//! `http.send` is the only way out of the sandbox. The host sends with reqwest, bounds the
+//! request by the call's remaining time, caps the response size, and lower-cases header
+//! names so drivers need not care.
+
+use std::time::Duration;
+
+use tracing::{Level, event};
+
+use super::bindings::http_api::{HttpError, Method, Request, Response};
+use super::bindings::{http_api, log_api, state_api, wit};
+use super::runtime::HostState;
+
+/// Largest response body a driver may receive (a page of 5,000 servers is a few MiB).
+const MAX_RESPONSE_BYTES: usize = 64 << 20;
+
+impl wit::Host for HostState {}
+
+impl http_api::Host for HostState {
+    async fn send(&mut self, req: Request) -> Result<Response, HttpError> {
+        let left = self
+            .deadline
+            .saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            return Err(HttpError::Timeout(format!(
+                "the call's deadline passed before {} could be sent",
+                req.url
+            )));
+        }
+        let url = reqwest::Url::parse(&req.url)
+            .map_err(|e| HttpError::Denied(format!("malformed URL {:?}: {e}", req.url)))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(HttpError::Denied(format!(
+                "only http and https URLs may be sent, not {:?}",
+                req.url
+            )));
+        }
+        let started = std::time::Instant::now();
+        let method = method_of(req.method);
+        let mut builder = self
+            .services
+            .http
+            .request(method.clone(), url)
+            .timeout(left);
+        for (name, value) in &req.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = req.body {
+            builder = builder.body(body);
+        }
+        let result = send_and_read(builder, left).await;
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        match &result {
+            Ok(response) => tracing::debug!(
+                service = %req.service, %method, url = %req.url, status = response.status,
+                elapsed_ms, "driver http call"
+            ),
+            Err(error) => tracing::debug!(
+                service = %req.service, %method, url = %req.url, ?error, elapsed_ms,
+                "driver http call failed"
+            ),
+        }
+        result
+    }
+}
+
+async fn send_and_read(
+    builder: reqwest::RequestBuilder,
+    left: Duration,
+) -> Result<Response, HttpError> {
+    let response = builder.send().await.map_err(|e| transport_error(e, left))?;
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let mut body = Vec::new();
+    let mut response = response;
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| transport_error(e, left))?
+    {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(HttpError::Other(format!(
+                "response body exceeds the {} MiB limit",
+                MAX_RESPONSE_BYTES >> 20
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn transport_error(error: reqwest::Error, left: Duration) -> HttpError {
+    let detail = error_chain(&error);
+    if error.is_timeout() {
+        HttpError::Timeout(format!(
+            "no answer within the {} ms left: {detail}",
+            left.as_millis()
+        ))
+    } else if error.is_connect() {
+        HttpError::Connect(detail)
+    } else {
+        HttpError::Other(detail)
+    }
+}
+
+/// reqwest's Display hides the cause ("error sending request"); keep the whole chain.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn method_of(method: Method) -> reqwest::Method {
+    match method {
+        Method::Get => reqwest::Method::GET,
+        Method::Head => reqwest::Method::HEAD,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Patch => reqwest::Method::PATCH,
+        Method::Delete => reqwest::Method::DELETE,
+    }
+}
+
+impl state_api::Host for HostState {
+    async fn get(&mut self, key: String) -> Option<Vec<u8>> {
+        self.services.state.get(&self.at, &key)
+    }
+
+    async fn set(&mut self, key: String, value: Vec<u8>, ttl_ms: Option<u64>) {
+        let ttl = ttl_ms.map(Duration::from_millis);
+        if !self.services.state.set(&self.at, &key, value, ttl) {
+            tracing::warn!(plugin = %self.plugin, key, "driver state value too large; not stored");
+        }
+    }
+
+    async fn delete(&mut self, key: String) {
+        self.services.state.delete(&self.at, &key);
+    }
+}
+
+impl log_api::Host for HostState {
+    async fn emit(&mut self, level: log_api::Level, message: String) {
+        let plugin = &*self.plugin;
+        let (cloud, region) = (&self.at.cloud, &self.at.region);
+        match level {
+            log_api::Level::Trace => event!(Level::TRACE, plugin, cloud, region, "{message}"),
+            log_api::Level::Debug => event!(Level::DEBUG, plugin, cloud, region, "{message}"),
+            log_api::Level::Info => event!(Level::INFO, plugin, cloud, region, "{message}"),
+            log_api::Level::Warn => event!(Level::WARN, plugin, cloud, region, "{message}"),
+            log_api::Level::Error => event!(Level::ERROR, plugin, cloud, region, "{message}"),
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The plugin host: runs vendor drivers (WebAssembly components) for cloud-regions.
+//!
+//! 1. [`runtime::Runtime`] owns the wasmtime Engine (pooling allocator, epoch interruption)
+//!    and the Linker with WASI and oaktree's host imports, built once.
+//! 2. [`registry::Registry`] loads every `.wasm` in the plugin directory: compile once,
+//!    `instantiate_pre`, smoke-call `describe()`, and answers which plugin serves a cloud.
+//! 3. [`call`] runs one driver function for one cloud-region in a fresh Store with an epoch
+//!    deadline and memory limit; a trap or a timeout fails only that call.
+//! 4. [`imports`] implements what drivers import: `http` (sent by the host with the call's
+//!    remaining time), `state` (per cloud-region, see [`state_store`]) and `log` (tracing).
+
+pub mod bindings;
+pub mod call;
+pub mod imports;
+pub mod registry;
+pub mod runtime;
+pub mod state_store;
+
+pub use call::{CallError, DriverCall};
+pub use registry::{LoadedPlugin, Registry};
+pub use runtime::{Runtime, RuntimeSettings};

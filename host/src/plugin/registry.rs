@@ -1,0 +1,238 @@
+//! Loaded plugins and which one serves a cloud.
+//!
+//! Loading a file: compile the component (off the async threads), `instantiate_pre` against
+//! the shared Linker, then smoke-call `describe()` under a short deadline. A file that fails
+//! any step is rejected with the file name and the reason; other plugins still load.
+//!
+//! Choosing a plugin for a cloud: the cloud's explicit `driver:` wins; otherwise its
+//! `profile` (default `openstack`) is looked up in the host config's `profiles:` map, and
+//! failing that, in the profiles each plugin declares in `describe()`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use wasmtime::component::Component;
+
+use super::bindings::{CloudDriverPre, wit};
+use super::call::{classify_trap, new_store};
+use super::runtime::{HostState, Runtime};
+use crate::location::CloudRegion;
+
+/// How long `describe()` may take at load time; it makes no HTTP calls.
+const DESCRIBE_DEADLINE: Duration = Duration::from_secs(5);
+
+/// The profile assumed for a cloud that names none.
+pub const DEFAULT_PROFILE: &str = "openstack";
+
+pub struct LoadedPlugin {
+    /// The driver's name from `describe()`.
+    pub name: Arc<str>,
+    pub file: PathBuf,
+    pub info: wit::DriverInfo,
+    pub pre: CloudDriverPre<HostState>,
+}
+
+/// Why no plugin could serve a cloud.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SelectError {
+    #[error(
+        "cloud asks for driver '{driver}', but no loaded plugin has that name (loaded: {loaded}); add its .wasm to the plugin directory or fix `driver:` in clouds.yaml"
+    )]
+    UnknownDriver { driver: String, loaded: String },
+    #[error(
+        "no loaded plugin serves profile '{profile}' (loaded: {loaded}); add a plugin for it or map the profile to a plugin under `profiles:` in the host config"
+    )]
+    NoPluginForProfile { profile: String, loaded: String },
+}
+
+pub struct Registry {
+    runtime: Arc<Runtime>,
+    plugins: RwLock<Arc<BTreeMap<String, Arc<LoadedPlugin>>>>,
+}
+
+impl Registry {
+    pub fn new(runtime: Arc<Runtime>) -> Self {
+        Self {
+            runtime,
+            plugins: RwLock::new(Arc::new(BTreeMap::new())),
+        }
+    }
+
+    pub fn runtime(&self) -> &Arc<Runtime> {
+        &self.runtime
+    }
+
+    /// Loads every `*.wasm` file in `dir` (not recursive). Files that fail are logged and
+    /// returned with their reason; the others are registered.
+    pub async fn load_dir(&self, dir: &Path) -> anyhow::Result<Vec<(PathBuf, anyhow::Error)>> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read plugin directory {}", dir.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "wasm"))
+            .collect();
+        files.sort();
+        let mut failures = Vec::new();
+        for file in files {
+            if let Err(error) = self.load_file(&file).await {
+                tracing::error!(file = %file.display(), error = format!("{error:#}"), "plugin rejected");
+                failures.push((file, error));
+            }
+        }
+        Ok(failures)
+    }
+
+    /// Compiles, pre-instantiates and describes one plugin file, then registers it.
+    pub async fn load_file(&self, file: &Path) -> anyhow::Result<Arc<LoadedPlugin>> {
+        let bytes = tokio::fs::read(file)
+            .await
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let engine = self.runtime.engine().clone();
+        let component =
+            tokio::task::spawn_blocking(move || Component::from_binary(&engine, &bytes))
+                .await?
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "{} is not a valid WebAssembly component: {e:#}",
+                        file.display()
+                    )
+                })?;
+        let pre = self
+            .runtime
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{} does not fit the oaktree:cloud@0.1.0 cloud-driver world: {e:#}",
+                    file.display()
+                )
+            })?;
+        let pre = CloudDriverPre::new(pre).map_err(|e| {
+            anyhow::anyhow!(
+                "{} does not export the oaktree:cloud@0.1.0 driver: {e:#}",
+                file.display()
+            )
+        })?;
+        let info = describe(&self.runtime, &pre, file).await?;
+        anyhow::ensure!(
+            !info.name.is_empty(),
+            "{}: describe() returned an empty driver name",
+            file.display()
+        );
+        let plugin = Arc::new(LoadedPlugin {
+            name: info.name.as_str().into(),
+            file: file.to_owned(),
+            info,
+            pre,
+        });
+        let mut plugins = self.plugins.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(existing) = plugins.get(&*plugin.name)
+            && existing.file != plugin.file
+        {
+            anyhow::bail!(
+                "{}: driver name '{}' is already served by {}",
+                file.display(),
+                plugin.name,
+                existing.file.display()
+            );
+        }
+        let mut next = (**plugins).clone();
+        next.insert(plugin.name.to_string(), plugin.clone());
+        *plugins = Arc::new(next);
+        tracing::info!(
+            plugin = %plugin.name, version = %plugin.info.version, file = %file.display(),
+            profiles = ?plugin.info.profiles, "plugin loaded"
+        );
+        Ok(plugin)
+    }
+
+    pub fn plugins(&self) -> Arc<BTreeMap<String, Arc<LoadedPlugin>>> {
+        self.plugins
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Picks the plugin for a cloud: explicit driver, then host profile map, then declared profiles.
+    pub fn select(
+        &self,
+        driver: Option<&str>,
+        profile: Option<&str>,
+        profile_map: &BTreeMap<String, String>,
+    ) -> Result<Arc<LoadedPlugin>, SelectError> {
+        let plugins = self.plugins();
+        let loaded = || loaded_summary(&plugins);
+        if let Some(driver) = driver {
+            return plugins
+                .get(driver)
+                .cloned()
+                .ok_or_else(|| SelectError::UnknownDriver {
+                    driver: driver.to_owned(),
+                    loaded: loaded(),
+                });
+        }
+        let profile = profile.unwrap_or(DEFAULT_PROFILE);
+        if let Some(mapped) = profile_map.get(profile) {
+            return plugins
+                .get(mapped)
+                .cloned()
+                .ok_or_else(|| SelectError::UnknownDriver {
+                    driver: mapped.clone(),
+                    loaded: loaded(),
+                });
+        }
+        plugins
+            .values()
+            .find(|p| p.info.profiles.iter().any(|p| p == profile))
+            .cloned()
+            .ok_or_else(|| SelectError::NoPluginForProfile {
+                profile: profile.to_owned(),
+                loaded: loaded(),
+            })
+    }
+}
+
+fn loaded_summary(plugins: &BTreeMap<String, Arc<LoadedPlugin>>) -> String {
+    if plugins.is_empty() {
+        return "none".to_owned();
+    }
+    plugins
+        .values()
+        .map(|p| format!("{} [{}]", p.name, p.info.profiles.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+async fn describe(
+    runtime: &Runtime,
+    pre: &CloudDriverPre<HostState>,
+    file: &Path,
+) -> anyhow::Result<wit::DriverInfo> {
+    let name: Arc<str> = file.display().to_string().into();
+    let deadline = tokio::time::Instant::now() + DESCRIBE_DEADLINE;
+    let mut store = new_store(runtime, name.clone(), CloudRegion::new("", ""), deadline);
+    let driver = pre
+        .instantiate_async(&mut store)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: instantiation failed: {e:#}", file.display()))?;
+    let outcome = tokio::time::timeout_at(
+        deadline,
+        driver.oaktree_cloud_driver().call_describe(&mut store),
+    )
+    .await
+    .map_err(|_| {
+        anyhow::anyhow!(
+            "{}: describe() did not return within {DESCRIBE_DEADLINE:?}",
+            file.display()
+        )
+    })?;
+    outcome.map_err(|trap| {
+        anyhow::anyhow!(
+            "{}: describe() failed: {}",
+            file.display(),
+            classify_trap(&name, trap)
+        )
+    })
+}

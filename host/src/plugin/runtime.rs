@@ -1,0 +1,145 @@
+//! The wasmtime embedding, built once per daemon: Engine, Linker and the epoch ticker.
+//!
+//! - Pooling allocator: instance slots are reserved up front, so a per-call instance costs
+//!   microseconds instead of fresh mmaps.
+//! - Epoch interruption: a ticker thread advances the engine's epoch every [`EPOCH_TICK`];
+//!   at each tick a running guest yields to the executor and, once its call's deadline has
+//!   passed, traps — so a guest stuck in a loop neither starves other calls nor outlives
+//!   its deadline.
+//!   A guest blocked in a host call is bounded separately: host calls get the time left.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, StoreLimits};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use super::bindings::CloudDriver;
+use super::state_store::StateStore;
+use crate::location::CloudRegion;
+
+/// Granularity of guest deadlines.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Knobs of the embedding, from the host config.
+#[derive(Debug, Clone)]
+pub struct RuntimeSettings {
+    /// Largest linear memory one plugin instance may grow to.
+    pub memory_limit_bytes: usize,
+    /// Plugin instances that may exist at once (pool size).
+    pub max_instances: u32,
+}
+
+impl Default for RuntimeSettings {
+    fn default() -> Self {
+        Self {
+            memory_limit_bytes: 256 << 20,
+            max_instances: 256,
+        }
+    }
+}
+
+/// Services shared by every call: the HTTP client and the state store.
+pub struct HostServices {
+    pub http: reqwest::Client,
+    pub state: StateStore,
+}
+
+/// What one Store carries while a driver call runs.
+pub struct HostState {
+    pub wasi: WasiCtx,
+    pub table: ResourceTable,
+    pub limits: StoreLimits,
+    pub services: Arc<HostServices>,
+    /// The cloud-region this call is for; scopes state and tags logs.
+    pub at: CloudRegion,
+    pub plugin: Arc<str>,
+    /// When the whole call must be done; host calls get the time left.
+    pub deadline: tokio::time::Instant,
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+pub struct Runtime {
+    pub(crate) engine: Engine,
+    pub(crate) linker: Linker<HostState>,
+    pub(crate) services: Arc<HostServices>,
+    pub(crate) settings: RuntimeSettings,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Runtime {
+    pub fn new(settings: RuntimeSettings) -> anyhow::Result<Self> {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(settings.max_instances)
+            .total_core_instances(settings.max_instances * 4)
+            .total_memories(settings.max_instances * 2)
+            .total_tables(settings.max_instances * 4)
+            .total_stacks(settings.max_instances)
+            .max_core_instances_per_component(16)
+            .max_memories_per_component(4)
+            .max_tables_per_component(8)
+            .max_memory_size(settings.memory_limit_bytes);
+
+        let mut config = Config::new();
+        config
+            .epoch_interruption(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config)?;
+
+        let mut linker: Linker<HostState> = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        CloudDriver::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .user_agent(concat!("oaktree/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let services = Arc::new(HostServices {
+            http,
+            state: StateStore::default(),
+        });
+
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        spawn_epoch_ticker(engine.clone(), ticker_stop.clone())?;
+        Ok(Self {
+            engine,
+            linker,
+            services,
+            settings,
+            ticker_stop,
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Advances the engine's epoch until the runtime is dropped.
+fn spawn_epoch_ticker(engine: Engine, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("oaktree-epoch".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(EPOCH_TICK);
+                engine.increment_epoch();
+            }
+        })
+        .map(|_| ())
+}
