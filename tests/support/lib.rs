@@ -1,0 +1,168 @@
+//! Test support: a world of simulated clouds plus a real oaktree daemon on 127.0.0.1,
+//! loading the real OpenStack plugin, reached through a real gRPC client.
+//!
+//! The plugin is built once per test run (`cargo build --release --target wasm32-wasip2`
+//! in `plugins/`) and copied into a fresh plugin directory per world.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::Context;
+use oaktree::config::{CloudsConfig, ConfigEnv, HostConfig};
+use oaktree::daemon::Daemon;
+use oaktree::proto::cloud_service_client::CloudServiceClient;
+use oaktree::proto::{Filter, ListRequest, LocationSelector};
+use oaktree_simcloud::{SimCloud, SimConfig};
+use tonic::transport::Channel;
+
+pub use oaktree::proto;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The OpenStack driver's .wasm (built on first use).
+pub fn openstack_plugin() -> PathBuf {
+    built_plugin("openstack")
+}
+
+/// A plugin of the `plugins/` workspace by crate suffix (`oaktree_<name>.wasm`), building the
+/// workspace once per test run.
+pub fn built_plugin(name: &str) -> PathBuf {
+    build_plugins().join(format!("oaktree_{name}.wasm"))
+}
+
+fn build_plugins() -> PathBuf {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let plugins = repo_root().join("plugins");
+            let target_dir = plugins.join("target");
+            let output = std::process::Command::new(env!("CARGO"))
+                .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+                .arg(&target_dir)
+                .current_dir(&plugins)
+                .env_remove("RUSTFLAGS")
+                .env_remove("CARGO_ENCODED_RUSTFLAGS")
+                .output()
+                .map_err(|e| format!("cannot run cargo to build plugins: {e}"))?;
+            if !output.status.success() {
+                return Err(format!(
+                    "building plugins failed (is the wasm32-wasip2 target installed? `rustup target add wasm32-wasip2`):\n{}",
+                    String::from_utf8_lossy(&output.stderr)
+                ));
+            }
+            Ok(target_dir.join("wasm32-wasip2/release"))
+        })
+        .clone()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Simulated clouds, a daemon serving them, and a scratch directory.
+pub struct World {
+    pub sim: SimCloud,
+    pub daemon: Daemon,
+    pub dir: tempfile::TempDir,
+}
+
+impl World {
+    /// Starts the simulator with `sim_config` and a daemon with default settings.
+    pub async fn start(sim_config: SimConfig) -> anyhow::Result<World> {
+        Self::start_with(sim_config, |_| {}).await
+    }
+
+    /// Like [`World::start`], letting the test adjust the daemon's config.
+    pub async fn start_with(
+        sim_config: SimConfig,
+        adjust: impl FnOnce(&mut HostConfig),
+    ) -> anyhow::Result<World> {
+        Self::start_full(sim_config, "", &[], adjust).await
+    }
+
+    /// The general form: `extra_clouds` is YAML appended under `clouds:` (entries indented by
+    /// two spaces) and `extra_plugins` are copied into the plugin directory beside OpenStack's.
+    pub async fn start_full(
+        sim_config: SimConfig,
+        extra_clouds: &str,
+        extra_plugins: &[PathBuf],
+        adjust: impl FnOnce(&mut HostConfig),
+    ) -> anyhow::Result<World> {
+        let dir = tempfile::tempdir()?;
+        let sim = SimCloud::start(sim_config, "127.0.0.1:0").await?;
+        let clouds_path = dir.path().join("clouds.yaml");
+        std::fs::write(&clouds_path, sim.clouds_yaml() + extra_clouds)?;
+        let plugin_dir = dir.path().join("plugins");
+        std::fs::create_dir_all(&plugin_dir)?;
+        for plugin in std::iter::once(openstack_plugin()).chain(extra_plugins.iter().cloned()) {
+            let name = plugin.file_name().context("plugin paths name a file")?;
+            std::fs::copy(&plugin, plugin_dir.join(name))
+                .with_context(|| format!("copying {}", plugin.display()))?;
+        }
+        let clouds = CloudsConfig::load(&isolated_env(&clouds_path, dir.path()))?;
+        let mut host = HostConfig {
+            listen: "127.0.0.1:0".parse()?,
+            plugin_dir,
+            ..HostConfig::default()
+        };
+        adjust(&mut host);
+        let listener = tokio::net::TcpListener::bind(host.listen).await?;
+        let daemon = Daemon::start(&host, &clouds, listener).await?;
+        Ok(World { sim, daemon, dir })
+    }
+
+    pub async fn client(&self) -> CloudServiceClient<Channel> {
+        CloudServiceClient::connect(self.daemon.url())
+            .await
+            .expect("the daemon accepts connections")
+            .max_decoding_message_size(64 << 20)
+    }
+}
+
+/// A config environment that sees only `clouds_file`, never the developer's own clouds.
+pub fn isolated_env(clouds_file: &Path, scratch: &Path) -> ConfigEnv {
+    ConfigEnv {
+        cwd: scratch.to_path_buf(),
+        home: Some(scratch.to_path_buf()),
+        xdg_config_home: Some(scratch.join("xdg")),
+        os_client_config_file: None,
+        os_client_secure_file: None,
+        os_cloud: None,
+        explicit_file: Some(clouds_file.to_path_buf()),
+    }
+}
+
+/// A list request for `clouds` × `regions` globs with an optional name_or_id.
+pub fn list_request(clouds: &[&str], regions: &[&str], name_or_id: &str) -> ListRequest {
+    ListRequest {
+        selector: Some(LocationSelector {
+            clouds: clouds.iter().map(|s| s.to_string()).collect(),
+            regions: regions.iter().map(|s| s.to_string()).collect(),
+        }),
+        filter: Some(Filter {
+            name_or_id: name_or_id.to_owned(),
+            properties: Default::default(),
+        }),
+    }
+}
+
+/// `cloud/region` of a status, for readable assertions.
+pub fn at(status: &proto::LocationStatus) -> String {
+    let location = status
+        .location
+        .as_ref()
+        .expect("statuses carry their location");
+    format!("{}/{}", location.cloud, location.region)
+}
+
+/// The Python interpreter of the repository's venv (see README), or `OAKTREE_PYTHON`.
+pub fn python() -> PathBuf {
+    std::env::var_os("OAKTREE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".venv/bin/python"))
+}
