@@ -92,6 +92,14 @@ fn the_example_configs_load_with_secrets_merged_from_secure_yaml() {
     let host = HostConfig::load(&examples.join("oaktree.yaml")).unwrap();
 
     assert_eq!(clouds.regions.len(), 12);
-    assert!(clouds.regions.iter().all(|r| r.config["auth"]["password"] == "secret"));
-    assert!(host.plugin_dir.ends_with("plugins/target/wasm32-wasip2/release"));
+    assert!(
+        clouds
+            .regions
+            .iter()
+            .all(|r| r.config["auth"]["password"] == "secret")
+    );
+    assert!(
+        host.plugin_dir
+            .ends_with("plugins/target/wasm32-wasip2/release")
+    );
 }

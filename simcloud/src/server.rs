@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use serde_yaml::{Mapping, Value as Yaml};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
@@ -37,6 +38,13 @@ impl SimCloud {
         let addr = listener.local_addr().context("reading the bound address")?;
         let state = Arc::new(SimState::build(&config, &format!("http://{addr}")));
         let router = app::router(state.clone());
+        // Real services answer without Nagle delays; small JSON replies would otherwise wait
+        // for the client's delayed ACK.
+        let listener = listener.tap_io(|stream| {
+            if let Err(e) = stream.set_nodelay(true) {
+                warn!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {
                 warn!(error = %e, "simulator server stopped");
