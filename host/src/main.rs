@@ -169,6 +169,10 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "  oaktree images get cirros --cloud alpha --region us-east --addr {}",
             daemon.url()
         );
+        println!(
+            "  curl -X PUT {}/_admin/clouds/alpha/regions/us-east-1 -d '{{\"fault\":\"unavailable\"}}'   # then list again",
+            sim.base_url()
+        );
         println!("Ctrl-C stops it.");
         tokio::signal::ctrl_c().await?;
     }
