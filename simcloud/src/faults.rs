@@ -6,6 +6,7 @@
 //! 4. Apply the fault: `Unavailable` → 503; `Timeout` → hold the request until the fault is
 //!    lifted, the simulator stops, or [`MAX_HOLD`] passes (then 504); `Unauthorized` → 401 on
 //!    authenticated calls (discovery stays public: a 401 there hangs keystoneauth).
+//!    A region told to `fail_next(n)` answers its next n authenticated calls with 503.
 //! 5. For authenticated calls, require an unexpired project-scoped token of this cloud.
 
 use std::sync::atomic::Ordering;
@@ -54,6 +55,12 @@ pub async fn enter<'s>(
     debug!(cloud, region, count, ?latency, "service request");
     if !latency.is_zero() {
         sleep(latency).await;
+    }
+    if access == Access::Token && target.take_forced_failure() {
+        return Err(reply::keystone_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The service is unavailable (simulated transient failure).",
+        ));
     }
     let held_since = Instant::now();
     loop {

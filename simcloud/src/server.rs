@@ -129,6 +129,22 @@ impl SimCloud {
         Ok(())
     }
 
+    /// Makes the region's next `count` authenticated service calls answer 503 (a transient
+    /// outage), after which it answers normally.
+    pub fn fail_next(&self, cloud: &str, region: &str, count: u64) -> Result<(), SimError> {
+        self.state.region(cloud, region)?.fail_next(count);
+        Ok(())
+    }
+
+    /// Arrival times of the region's service calls (the last 100,000), oldest first.
+    pub fn arrivals(
+        &self,
+        cloud: &str,
+        region: &str,
+    ) -> Result<Vec<tokio::time::Instant>, SimError> {
+        Ok(self.state.region(cloud, region)?.arrivals())
+    }
+
     /// Service requests (nova, glance, neutron, discovery included; keystone excluded) the
     /// region has received; 0 for an unknown region.
     pub fn request_count(&self, cloud: &str, region: &str) -> u64 {

@@ -41,7 +41,14 @@ pub struct RegionState {
     pub data: RegionData,
     control: Mutex<RegionControl>,
     requests: AtomicU64,
+    /// Service calls still to answer 503 before behaving normally again.
+    failures_left: AtomicU64,
+    /// Arrival times of service calls, oldest first, at most [`REQUEST_LOG_CAP`].
+    arrivals: Mutex<std::collections::VecDeque<tokio::time::Instant>>,
 }
+
+/// How many arrival times a region remembers (for rate measurements).
+pub const REQUEST_LOG_CAP: usize = 100_000;
 
 /// The runtime-adjustable behaviour of a region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,9 +66,32 @@ impl RegionState {
         *lock(&self.control) = control;
     }
 
-    /// Counts one service request and returns the new total.
+    /// Counts one service request, records its arrival, and returns the new total.
     pub fn count_request(&self) -> u64 {
+        let mut arrivals = lock(&self.arrivals);
+        if arrivals.len() == REQUEST_LOG_CAP {
+            arrivals.pop_front();
+        }
+        arrivals.push_back(tokio::time::Instant::now());
         self.requests.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub fn arrivals(&self) -> Vec<tokio::time::Instant> {
+        lock(&self.arrivals).iter().copied().collect()
+    }
+
+    /// Makes the next `count` service calls answer 503.
+    pub fn fail_next(&self, count: u64) {
+        self.failures_left.store(count, Ordering::Relaxed);
+    }
+
+    /// Whether this call must fail because of [`RegionState::fail_next`]; uses one up.
+    pub fn take_forced_failure(&self) -> bool {
+        self.failures_left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok()
     }
 
     pub fn requests(&self) -> u64 {
@@ -132,6 +162,8 @@ impl CloudState {
                         latency_ms: region.latency_ms,
                     }),
                     requests: AtomicU64::new(0),
+                    failures_left: AtomicU64::new(0),
+                    arrivals: Mutex::new(std::collections::VecDeque::new()),
                 };
                 (region.name.clone(), state)
             })

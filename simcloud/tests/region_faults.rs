@@ -28,6 +28,20 @@ async fn unavailable_region_answers_503_and_its_neighbour_stays_up() {
 }
 
 #[tokio::test]
+async fn a_region_told_to_fail_twice_answers_503_twice_then_recovers_and_logs_arrivals() {
+    let sim = start(small_config()).await;
+    let token = token(&sim, "c1").await;
+    sim.fail_next("c1", "r1", 2).unwrap();
+    let url = format!("{}/compute/v2.1/servers", region_url(&sim, "c1", "r1"));
+    assert_eq!(get(&url, Some(&token)).await.0, 503);
+    assert_eq!(get(&url, Some(&token)).await.0, 503);
+    assert_eq!(get(&url, Some(&token)).await.0, 200);
+    let arrivals = sim.arrivals("c1", "r1").unwrap();
+    assert_eq!(arrivals.len(), 3);
+    assert!(arrivals.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[tokio::test]
 async fn unauthorized_region_answers_401_to_a_valid_token_but_keeps_discovery_public() {
     let sim = start(small_config()).await;
     let token = token(&sim, "c1").await;
