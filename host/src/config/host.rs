@@ -25,6 +25,7 @@ const HOST_KEYS: &[&str] = &[
     "max_concurrency",
     "plugin_memory_limit_mb",
     "log_format",
+    "limits",
 ];
 
 /// How log lines are written.
@@ -39,7 +40,7 @@ pub enum LogFormat {
 }
 
 /// The host's settings. Everything that describes clouds lives in clouds.yaml instead.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HostConfig {
     /// gRPC listen address.
@@ -58,6 +59,9 @@ pub struct HostConfig {
     pub plugin_memory_limit_mb: u64,
     /// Log line format.
     pub log_format: LogFormat,
+    /// Rate-limit overrides, applied over plugin defaults and clouds.yaml in order:
+    /// `{cloud: glob, region: glob, service: compute, calls_per_second, burst, max_in_flight}`.
+    pub limits: Vec<crate::limits::settings::HostLimit>,
 }
 
 impl Default for HostConfig {
@@ -74,6 +78,7 @@ impl Default for HostConfig {
             // 256 MiB: a driver holds parsed JSON pages, never image bytes (those stay host-side).
             plugin_memory_limit_mb: 256,
             log_format: LogFormat::Text,
+            limits: Vec::new(),
         }
     }
 }
@@ -219,7 +224,7 @@ mod tests {
             err,
             "/etc/oaktree/oaktree.yaml: top level: unknown key 'listn' (allowed: listen, plugin_dir, \
              clouds_file, profiles, default_deadline_ms, max_concurrency, plugin_memory_limit_mb, \
-             log_format). Fix: remove it or correct its spelling"
+             log_format, limits). Fix: remove it or correct its spelling"
         );
     }
 
