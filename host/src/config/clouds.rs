@@ -26,6 +26,9 @@ pub struct CloudsConfig {
     pub default_cloud: Option<String>,
     /// Clouds in file order, each cloud's regions in listed order.
     pub regions: Vec<CloudRegionConfig>,
+    /// The clouds file's top-level `cache:` block (`expiration: {server: 5, ...}`,
+    /// `expiration_time`), normalised; empty when absent.
+    pub cache: serde_json::Map<String, serde_json::Value>,
 }
 
 impl CloudsConfig {
@@ -132,6 +135,7 @@ fn build(
         secure_source,
         default_cloud,
         regions,
+        cache: clouds.cache,
     })
 }
 

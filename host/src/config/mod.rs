@@ -2,6 +2,7 @@
 //! and the daemon's own strict `oaktree.yaml`.
 
 mod auth;
+mod cache;
 mod clouds;
 mod error;
 mod expand;
@@ -11,6 +12,7 @@ mod parse;
 mod profiles;
 mod search;
 
+pub use cache::expirations;
 pub use clouds::CloudsConfig;
 pub use error::ConfigError;
 pub use expand::CloudRegionConfig;

@@ -34,6 +34,8 @@ pub(crate) struct CloudsFile {
     pub path: PathBuf,
     /// Cloud name → normalised settings, in file order.
     pub clouds: Vec<(String, Map<String, Value>)>,
+    /// The top-level `cache:` block (openstacksdk's cache settings), normalised; empty if absent.
+    pub cache: Map<String, Value>,
 }
 
 /// One entry of a region list, with its `values` normalised (empty for a plain name).
@@ -86,9 +88,25 @@ pub(crate) fn parse_clouds_file(
         }
     };
     let mut clouds_value = None;
+    let mut cache = Map::new();
     for (k, v) in &top {
         let key = key_text(k);
-        if key == "clouds" {
+        if key == "cache" {
+            match yaml_to_json(v) {
+                Value::Object(map) => cache = normalize_map(map),
+                Value::Null => {}
+                other => {
+                    return Err(ConfigError::invalid(
+                        path,
+                        "cache",
+                        format!(
+                            "must be a mapping such as `cache: {{expiration: {{server: 5}}}}`, not {}",
+                            kind_of(&other)
+                        ),
+                    ));
+                }
+            }
+        } else if key == "clouds" {
             clouds_value = Some(v);
         } else if !KNOWN_TOP_LEVEL.contains(&key.as_str()) {
             tracing::warn!(file = %path.display(), key, "ignoring unknown top-level key in clouds file");
@@ -150,6 +168,7 @@ pub(crate) fn parse_clouds_file(
     Ok(CloudsFile {
         path: path.to_path_buf(),
         clouds,
+        cache,
     })
 }
 
@@ -473,6 +492,24 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("clouds.a.auth: must be a mapping"), "{err}");
+    }
+
+    #[test]
+    fn a_top_level_cache_block_is_kept_with_normalised_keys() {
+        let file =
+            parse("cache:\n  expiration-time: 60\n  expiration:\n    server: 5\nclouds: {}\n")
+                .unwrap();
+        assert_eq!(file.cache["expiration_time"], 60);
+        assert_eq!(file.cache["expiration"]["server"], 5);
+    }
+
+    #[test]
+    fn a_cache_block_that_is_not_a_mapping_names_the_key() {
+        let err = parse("cache: 5\nclouds: {}\n").unwrap_err().to_string();
+        assert!(
+            err.contains("cache") && err.contains("must be a mapping"),
+            "{err}"
+        );
     }
 
     #[test]
