@@ -313,6 +313,7 @@ async fn get_by_id_at_one_location_returns_that_resource() {
                 regions: vec!["eu-north-1".into()],
             }),
             name_or_id: inventory.images[1].id.clone(),
+            options: None,
         })
         .await
         .unwrap()
@@ -344,6 +345,7 @@ async fn get_by_a_name_two_servers_share_fails_and_lists_both() {
                 regions: vec!["us-east-1".into()],
             }),
             name_or_id: "web-dup".into(),
+            options: None,
         })
         .await
         .unwrap_err();
@@ -385,6 +387,7 @@ async fn a_get_that_matches_nothing_is_not_found() {
         .get_flavor(GetRequest {
             selector: None,
             name_or_id: "no-such-flavor".into(),
+            options: None,
         })
         .await
         .unwrap_err();

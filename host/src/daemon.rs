@@ -14,6 +14,8 @@ use tokio::task::JoinHandle;
 
 use crate::config::{CloudsConfig, HostConfig};
 use crate::federation::{Federation, FederationSettings, Target};
+use crate::limits::LimitSpec;
+use crate::limits::settings::{self, HostLimit};
 use crate::location::CloudRegion;
 use crate::plugin::{Registry, Runtime, RuntimeSettings};
 
@@ -61,6 +63,60 @@ fn warn_unserved(federation: &Federation) {
     }
 }
 
+/// Gives every served cloud-region its budgets: the plugin's defaults, then clouds.yaml,
+/// then the host config's `limits:`.
+fn configure_limits(
+    federation: &Federation,
+    clouds: &CloudsConfig,
+    host_limits: &[HostLimit],
+) -> anyhow::Result<()> {
+    let limits = federation.registry().runtime().limits();
+    let profile_map = &federation.settings().profile_map;
+    for (target, region) in federation.targets().iter().zip(&clouds.regions) {
+        let Ok(plugin) = federation.registry().select(
+            target.driver.as_deref(),
+            target.profile.as_deref(),
+            profile_map,
+        ) else {
+            continue;
+        };
+        let defaults: Vec<(Option<String>, LimitSpec)> = plugin
+            .info
+            .rate_limits
+            .iter()
+            .map(|limit| {
+                let spec = LimitSpec {
+                    calls_per_second: limit.calls_per_second,
+                    burst: limit.burst,
+                    max_in_flight: limit.max_in_flight,
+                };
+                (limit.service.clone(), spec)
+            })
+            .collect();
+        let at = format!("clouds.{}", target.at.cloud);
+        let from_yaml = settings::from_clouds_yaml(&region.config)
+            .map_err(|e| anyhow::anyhow!("{}: {at}.{e}", clouds.source.display()))?;
+        let specs = settings::compose(
+            &target.at.cloud,
+            &target.at.region,
+            &defaults,
+            &from_yaml,
+            host_limits,
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {e}", clouds.source.display()))?;
+        for (service, spec) in specs {
+            tracing::debug!(cloud = %target.at.cloud, region = %target.at.region, ?service, ?spec, "limits");
+            limits.configure(
+                &target.at.cloud,
+                &target.at.region,
+                service.as_deref(),
+                spec,
+            );
+        }
+    }
+    Ok(())
+}
+
 impl Daemon {
     /// Loads plugins and starts serving on `listener`.
     pub async fn start(
@@ -97,9 +153,11 @@ impl Daemon {
                 max_concurrency: host.max_concurrency,
                 default_deadline: std::time::Duration::from_millis(host.default_deadline_ms),
                 profile_map: host.profiles.clone(),
+                expirations: crate::config::expirations(clouds)?,
             },
         ));
         warn_unserved(&federation);
+        configure_limits(&federation, clouds, &host.limits)?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(crate::grpc::serve(federation.clone(), listener, async {

@@ -10,12 +10,14 @@
 //!
 //! [`daemon`] wires these together; [`cli`] is the human-facing command line.
 
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod error;
 pub mod federation;
 pub mod grpc;
+pub mod limits;
 pub mod location;
 pub mod plugin;
 

@@ -148,6 +148,7 @@ pub fn list_request(clouds: &[&str], regions: &[&str], name_or_id: &str) -> List
             name_or_id: name_or_id.to_owned(),
             properties: Default::default(),
         }),
+        options: None,
     }
 }
 

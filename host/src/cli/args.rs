@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::proto::{Filter, GetRequest, ListLocationsRequest, ListRequest, LocationSelector};
+use crate::proto::{
+    CallOptions, Filter, GetRequest, ListLocationsRequest, ListRequest, LocationSelector,
+    StatusKind,
+};
 
 /// The daemon address used when neither `--addr` nor `OAKTREE_ADDR` is given.
 pub const DEFAULT_ADDR: &str = "http://127.0.0.1:50051";
@@ -53,6 +56,40 @@ impl WhereArgs {
     }
 }
 
+/// How the daemon should run the call.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct CallArgs {
+    /// Ask the clouds afresh instead of answering from the daemon's cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Report locations failing with this kind (e.g. forbidden) as empty instead of failed
+    /// (repeatable).
+    #[arg(long = "treat-as-empty", value_name = "KIND", value_parser = parse_kind)]
+    pub treat_as_empty: Vec<StatusKind>,
+}
+
+impl CallArgs {
+    pub fn options(&self) -> Option<CallOptions> {
+        Some(CallOptions {
+            bypass_cache: self.no_cache,
+            treat_as_empty: self.treat_as_empty.iter().map(|k| *k as i32).collect(),
+        })
+    }
+}
+
+/// Parses a status kind by its short name (`forbidden`, `TIMEOUT`, ...).
+fn parse_kind(text: &str) -> Result<StatusKind, String> {
+    let wanted = format!("STATUS_KIND_{}", text.to_ascii_uppercase());
+    StatusKind::from_str_name(&wanted)
+        .filter(|k| !matches!(k, StatusKind::Unspecified | StatusKind::Ok))
+        .ok_or_else(|| {
+            format!(
+                "'{text}' is not a failure kind; use one of unavailable, unauthorized, forbidden, \
+                 timeout, throttled, invalid, internal, unsupported, not_found"
+            )
+        })
+}
+
 /// `<kind> list`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ListArgs {
@@ -71,6 +108,8 @@ pub struct ListArgs {
     #[arg(long)]
     pub stream: bool,
     #[command(flatten)]
+    pub call: CallArgs,
+    #[command(flatten)]
     pub conn: ConnArgs,
 }
 
@@ -83,6 +122,7 @@ impl ListArgs {
             filters: Vec::new(),
             json: false,
             stream: false,
+            call: CallArgs::default(),
             conn,
         }
     }
@@ -94,6 +134,7 @@ impl ListArgs {
                 name_or_id: self.name_or_id.clone().unwrap_or_default(),
                 properties: self.filters.iter().cloned().collect::<HashMap<_, _>>(),
             }),
+            options: self.call.options(),
         }
     }
 }
@@ -109,6 +150,8 @@ pub struct GetArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
+    pub call: CallArgs,
+    #[command(flatten)]
     pub conn: ConnArgs,
 }
 
@@ -117,6 +160,7 @@ impl GetArgs {
         GetRequest {
             selector: Some(self.location.selector()),
             name_or_id: self.name_or_id.clone(),
+            options: self.call.options(),
         }
     }
 }

@@ -74,6 +74,12 @@ pub fn status(status: &LocationStatus) -> Value {
         "item_count": status.item_count,
         "elapsed_ms": status.elapsed_ms,
         "retry_after_ms": status.retry_after_ms,
+        "limiter_wait_ms": status.limiter_wait_ms,
+        "cache": crate::proto::CacheSource::try_from(status.cache)
+            .map(|c| c.as_str_name().trim_start_matches("CACHE_SOURCE_").to_owned())
+            .unwrap_or_default(),
+        "ignored_failure": if status.ignored_failure == 0 { Value::Null } else { kind_name(status.ignored_failure).into() },
+        "http_attempts": status.http_attempts,
     })
 }
 

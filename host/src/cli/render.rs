@@ -4,7 +4,9 @@
 //! The status section never hides a failure: every location asked gets a line, failed ones
 //! with their kind and the cloud's message, and the summary counts them.
 
-use crate::proto::{Flavor, Image, Location, LocationStatus, Network, Server, StatusKind};
+use crate::proto::{
+    CacheSource, Flavor, Image, Location, LocationStatus, Network, Server, StatusKind,
+};
 
 use super::json::kind_name;
 use super::table::Table;
@@ -150,7 +152,12 @@ pub fn status_section(statuses: &[LocationStatus]) -> String {
     let mut table = Table::headless();
     for status in statuses {
         let detail = if is_ok(status) {
-            format!("{:<items_width$}  {} ms", items(status), status.elapsed_ms)
+            let mut detail = format!("{:<items_width$}  {} ms", items(status), status.elapsed_ms);
+            for note in status_notes(status) {
+                detail.push_str("  ");
+                detail.push_str(&note);
+            }
+            detail
         } else if status.retry_after_ms > 0 {
             format!(
                 "{} (retry after {} ms)",
@@ -162,6 +169,35 @@ pub fn status_section(statuses: &[LocationStatus]) -> String {
         table.push(vec![status_label(status), kind_name(status.kind), detail]);
     }
     table.render()
+}
+
+/// What else an OK status says: where the answer came from, limiter waits, retries and an
+/// ignored failure.
+fn status_notes(status: &LocationStatus) -> Vec<String> {
+    let mut notes = Vec::new();
+    match CacheSource::try_from(status.cache) {
+        Ok(CacheSource::Hit) => notes.push("cached".to_owned()),
+        Ok(CacheSource::Stale) => notes.push("cached (stale, refreshing)".to_owned()),
+        Ok(CacheSource::Shared) => notes.push("shared with an identical call".to_owned()),
+        _ => {}
+    }
+    if status.limiter_wait_ms > 0 {
+        notes.push(format!(
+            "waited {} ms for the rate limit",
+            status.limiter_wait_ms
+        ));
+    }
+    if status.http_attempts > 1 {
+        notes.push(format!("{} HTTP attempts", status.http_attempts));
+    }
+    if status.ignored_failure != 0 {
+        notes.push(format!(
+            "treated as empty: {} {}",
+            kind_name(status.ignored_failure),
+            status.message
+        ));
+    }
+    notes
 }
 
 /// `12 servers from 3 locations; 1 location failed`.
@@ -219,7 +255,7 @@ mod tests {
             message: message.into(),
             item_count: items,
             elapsed_ms: 53,
-            retry_after_ms: 0,
+            ..LocationStatus::default()
         }
     }
 

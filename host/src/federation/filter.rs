@@ -43,28 +43,24 @@ impl Filter {
         self.name_or_id.is_none() && self.properties.is_empty()
     }
 
-    pub fn apply<K: ResourceKind>(&self, items: Vec<K::Item>) -> Vec<K::Item> {
-        if self.is_empty() {
-            return items;
-        }
-        let items: Vec<K::Item> = items
-            .into_iter()
-            .filter(|item| {
-                self.properties
-                    .iter()
-                    .all(|(key, want)| K::field(item, key).is_some_and(|have| &have == want))
-            })
-            .collect();
-        let Some((value, pattern)) = &self.name_or_id else {
-            return items;
+    /// The matching items, copied out of a (possibly cached, shared) listing.
+    pub fn apply<K: ResourceKind>(&self, items: &[K::Item]) -> Vec<K::Item> {
+        let by_properties = |item: &&K::Item| {
+            self.properties
+                .iter()
+                .all(|(key, want)| K::field(item, key).is_some_and(|have| &have == want))
         };
-        let exact = |item: &K::Item| K::id(item) == value || K::name(item) == value;
-        if items.iter().any(exact) {
-            items.into_iter().filter(exact).collect()
+        let Some((value, pattern)) = &self.name_or_id else {
+            return items.iter().filter(by_properties).cloned().collect();
+        };
+        let exact = |item: &&K::Item| K::id(item) == value || K::name(item) == value;
+        let candidates = || items.iter().filter(by_properties);
+        if candidates().any(|item| exact(&item)) {
+            candidates().filter(exact).cloned().collect()
         } else {
-            items
-                .into_iter()
+            candidates()
                 .filter(|item| pattern.matches(K::id(item)) || pattern.matches(K::name(item)))
+                .cloned()
                 .collect()
         }
     }

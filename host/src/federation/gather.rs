@@ -20,12 +20,13 @@ use tracing::Instrument;
 use super::filter::Filter;
 use super::kinds::ResourceKind;
 use super::selector::{Selector, resolve};
-use super::status::LocationStatus;
-use super::{Federation, Target};
+use super::status::{AnswerSource, LocationStatus};
+use super::{CallOptions, Federation, Target};
+use crate::cache::{CacheKey, Source};
 use crate::error::{Candidate, Error};
 use crate::location::{Located, Location, Project};
 use crate::plugin::bindings::wit;
-use crate::plugin::{CallError, DriverCall};
+use crate::plugin::{CallError, CallStats, DriverCall};
 
 /// Time kept back from the call's deadline to deliver the answer: tonic starts the client's
 /// `grpc-timeout` clock when the request arrives, a little before the handler runs.
@@ -59,6 +60,7 @@ impl Federation {
         self: &Arc<Self>,
         selector: &Selector,
         filter: &Filter,
+        options: &CallOptions,
         deadline: Instant,
     ) -> Result<Gathered<K::Item>, Error> {
         let targets = resolve(&self.targets, selector)?;
@@ -66,7 +68,11 @@ impl Federation {
         let mut outcomes: Vec<(usize, Answer<K::Item>)> =
             futures::stream::iter(targets.into_iter().enumerate())
                 .map(|(index, target)| async move {
-                    (index, self.ask_in_task::<K>(target, filter, deadline).await)
+                    (
+                        index,
+                        self.ask_in_task::<K>(target, filter, options, deadline)
+                            .await,
+                    )
                 })
                 .buffer_unordered(self.settings.max_concurrency.max(1))
                 .collect()
@@ -89,6 +95,7 @@ impl Federation {
         self: &Arc<Self>,
         selector: &Selector,
         filter: Filter,
+        options: CallOptions,
         deadline: Instant,
     ) -> Result<mpsc::Receiver<Event<K::Item>>, Error> {
         let targets = resolve(&self.targets, selector)?;
@@ -97,9 +104,10 @@ impl Federation {
         let federation = self.clone();
         tokio::spawn(async move {
             let filter = &filter;
+            let options = &options;
             let federation = &federation;
             let mut answers = futures::stream::iter(targets)
-                .map(|target| federation.ask_in_task::<K>(target, filter, deadline))
+                .map(|target| federation.ask_in_task::<K>(target, filter, options, deadline))
                 .buffer_unordered(federation.settings.max_concurrency.max(1));
             while let Some((items, status)) = answers.next().await {
                 for item in items {
@@ -120,6 +128,7 @@ impl Federation {
         self: &Arc<Self>,
         selector: &Selector,
         name_or_id: &str,
+        options: &CallOptions,
         deadline: Instant,
     ) -> Result<(Located<K::Item>, Vec<LocationStatus>), Error> {
         if name_or_id.is_empty() {
@@ -129,7 +138,7 @@ impl Federation {
             });
         }
         let filter = Filter::name_or_id(name_or_id)?;
-        let gathered = self.list::<K>(selector, &filter, deadline).await?;
+        let gathered = self.list::<K>(selector, &filter, options, deadline).await?;
         let mut items = gathered.items;
         match items.len() {
             1 => {
@@ -169,14 +178,20 @@ impl Federation {
         self: &Arc<Self>,
         target: Target,
         filter: &Filter,
+        options: &CallOptions,
         deadline: Instant,
     ) -> Answer<K::Item> {
         let federation = self.clone();
         let filter = filter.clone();
+        let options = options.clone();
         let at = target.at.clone();
         let started = Instant::now();
         let task = AbortOnDrop(tokio::spawn(async move {
-            federation.ask::<K>(target, &filter, deadline).await
+            let (items, mut status) = federation
+                .ask::<K>(target, &filter, &options, deadline)
+                .await;
+            status.treat_as_empty(&options.treat_as_empty);
+            (items, status)
         }));
         match task.join().await {
             Ok(answer) => answer,
@@ -195,6 +210,7 @@ impl Federation {
         &self,
         target: Target,
         filter: &Filter,
+        options: &CallOptions,
         deadline: Instant,
     ) -> Answer<K::Item> {
         let span =
@@ -212,19 +228,26 @@ impl Federation {
                     return (Vec::new(), LocationStatus::no_plugin(target.at, &error));
                 }
             };
+            let stats = Arc::new(CallStats::default());
             let call = DriverCall {
                 runtime: self.registry.runtime().clone(),
                 plugin,
                 at: target.at.clone(),
                 config_json: target.config_json.clone(),
                 deadline,
+                stats: stats.clone(),
             };
-            let outcome = K::list(&call).await;
+            let key = CacheKey::list("", &target.at.cloud, &target.at.region, K::CACHE_KIND);
+            let outcome = K::cache(&self.caches)
+                .get_or_load(key, options.bypass_cache, move || async move {
+                    K::list(&call).await.map(Arc::new)
+                })
+                .await;
             let elapsed = started.elapsed();
             match outcome {
-                Ok(items) => {
+                Ok(lookup) => {
                     let items: Vec<Located<K::Item>> = filter
-                        .apply::<K>(items)
+                        .apply::<K>(&lookup.value)
                         .into_iter()
                         .map(|item| Located {
                             location: stamp(&target, K::placement(&item)),
@@ -232,17 +255,33 @@ impl Federation {
                         })
                         .collect();
                     tracing::debug!(kind = K::NOUN, items = items.len(), elapsed_ms = elapsed.as_millis() as u64, "location answered");
-                    let status = LocationStatus::ok(target.at, items.len(), elapsed);
+                    let mut status = LocationStatus::ok(target.at, items.len(), elapsed);
+                    status.source = answer_source(lookup.source);
+                    status.limiter_wait = stats.limiter_wait();
+                    status.http_attempts = stats.http_attempts();
                     (items, status)
                 }
                 Err(error) => {
                     tracing::warn!(kind = K::NOUN, %error, elapsed_ms = elapsed.as_millis() as u64, "location failed");
-                    (Vec::new(), LocationStatus::failed(target.at, &error, elapsed))
+                    let mut status = LocationStatus::failed(target.at, &error, elapsed);
+                    status.limiter_wait = stats.limiter_wait();
+                    status.http_attempts = stats.http_attempts();
+                    (Vec::new(), status)
                 }
             }
         }
         .instrument(span)
         .await
+    }
+}
+
+fn answer_source(source: Source) -> AnswerSource {
+    match source {
+        Source::Miss => AnswerSource::Cloud,
+        Source::Hit => AnswerSource::CacheHit,
+        Source::Stale => AnswerSource::CacheStale,
+        Source::Shared => AnswerSource::Shared,
+        Source::Bypass => AnswerSource::Bypass,
     }
 }
 

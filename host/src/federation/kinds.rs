@@ -2,15 +2,43 @@
 //! its id, name, placement and filterable fields.
 
 use std::future::Future;
+use std::sync::Arc;
 
+use crate::cache::{self, Cache, Expirations};
 use crate::plugin::CallError;
 use crate::plugin::DriverCall;
 use crate::plugin::bindings::wit;
+
+/// A location's whole answer for one kind, as cached (shared, never copied on a hit).
+pub type Listing<T> = Arc<Vec<T>>;
+
+/// One cache per resource kind, shared by every call.
+pub struct Caches {
+    images: Cache<Listing<wit::Image>>,
+    flavors: Cache<Listing<wit::Flavor>>,
+    servers: Cache<Listing<wit::Server>>,
+    networks: Cache<Listing<wit::Network>>,
+}
+
+impl Caches {
+    pub fn new(expirations: Expirations) -> Self {
+        Self {
+            images: Cache::new(expirations),
+            flavors: Cache::new(expirations),
+            servers: Cache::new(expirations),
+            networks: Cache::new(expirations),
+        }
+    }
+}
 
 pub trait ResourceKind: Send + Sync + 'static {
     type Item: Clone + Send + Sync + 'static;
     /// Singular noun for messages ("server").
     const NOUN: &'static str;
+    /// The kind's name in the cache (and in clouds.yaml `cache.expiration`).
+    const CACHE_KIND: cache::ResourceKind;
+
+    fn cache(caches: &Caches) -> &Cache<Listing<Self::Item>>;
 
     fn list(call: &DriverCall) -> impl Future<Output = Result<Vec<Self::Item>, CallError>> + Send;
     fn id(item: &Self::Item) -> &str;
@@ -44,6 +72,11 @@ pub struct Networks;
 impl ResourceKind for Images {
     type Item = wit::Image;
     const NOUN: &'static str = "image";
+    const CACHE_KIND: cache::ResourceKind = cache::ResourceKind::Image;
+
+    fn cache(caches: &Caches) -> &Cache<Listing<Self::Item>> {
+        &caches.images
+    }
 
     async fn list(call: &DriverCall) -> Result<Vec<wit::Image>, CallError> {
         call.list_images().await
@@ -77,6 +110,11 @@ impl ResourceKind for Images {
 impl ResourceKind for Flavors {
     type Item = wit::Flavor;
     const NOUN: &'static str = "flavor";
+    const CACHE_KIND: cache::ResourceKind = cache::ResourceKind::Flavor;
+
+    fn cache(caches: &Caches) -> &Cache<Listing<Self::Item>> {
+        &caches.flavors
+    }
 
     async fn list(call: &DriverCall) -> Result<Vec<wit::Flavor>, CallError> {
         call.list_flavors().await
@@ -107,6 +145,11 @@ impl ResourceKind for Flavors {
 impl ResourceKind for Servers {
     type Item = wit::Server;
     const NOUN: &'static str = "server";
+    const CACHE_KIND: cache::ResourceKind = cache::ResourceKind::Server;
+
+    fn cache(caches: &Caches) -> &Cache<Listing<Self::Item>> {
+        &caches.servers
+    }
 
     async fn list(call: &DriverCall) -> Result<Vec<wit::Server>, CallError> {
         call.list_servers().await
@@ -150,6 +193,11 @@ impl ResourceKind for Servers {
 impl ResourceKind for Networks {
     type Item = wit::Network;
     const NOUN: &'static str = "network";
+    const CACHE_KIND: cache::ResourceKind = cache::ResourceKind::Network;
+
+    fn cache(caches: &Caches) -> &Cache<Listing<Self::Item>> {
+        &caches.networks
+    }
 
     async fn list(call: &DriverCall) -> Result<Vec<wit::Network>, CallError> {
         call.list_networks().await

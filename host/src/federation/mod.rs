@@ -6,6 +6,9 @@
 //!    [`LocationStatus`] per target, so partial failure is visible, never silent.
 //!
 //! [`kinds`] adapts each resource kind (images, flavors, servers, networks) to this flow.
+//! A location's whole listing goes through the kind's cache (TTL, single-flight,
+//! stale-while-refresh; see [`crate::cache`]) before it is filtered, so filters and
+//! selectors share cached answers.
 
 pub mod filter;
 pub mod gather;
@@ -19,10 +22,11 @@ use std::time::Duration;
 
 pub use filter::Filter;
 pub use gather::{Event, Gathered};
-pub use kinds::ResourceKind;
+pub use kinds::{Caches, ResourceKind};
 pub use selector::Selector;
-pub use status::{LocationStatus, StatusKind};
+pub use status::{AnswerSource, LocationStatus, StatusKind};
 
+use crate::cache::Expirations;
 use crate::location::CloudRegion;
 use crate::plugin::Registry;
 
@@ -37,6 +41,15 @@ pub struct Target {
     pub driver: Option<String>,
 }
 
+/// How one call runs (from the request's `CallOptions`).
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    /// Ask the clouds afresh; the answers replace cached ones.
+    pub bypass_cache: bool,
+    /// Failures of these kinds are reported as empty OK answers that name the kind.
+    pub treat_as_empty: Vec<StatusKind>,
+}
+
 #[derive(Debug, Clone)]
 pub struct FederationSettings {
     /// Locations asked at once by one call.
@@ -45,12 +58,15 @@ pub struct FederationSettings {
     pub default_deadline: Duration,
     /// Host config `profiles:` (profile → plugin name).
     pub profile_map: BTreeMap<String, String>,
+    /// Cache TTLs per resource kind (clouds.yaml `cache:`).
+    pub expirations: Expirations,
 }
 
 pub struct Federation {
     pub(crate) registry: Arc<Registry>,
     pub(crate) targets: Vec<Target>,
     pub(crate) settings: FederationSettings,
+    pub(crate) caches: Caches,
 }
 
 impl Federation {
@@ -62,6 +78,7 @@ impl Federation {
         Self {
             registry,
             targets,
+            caches: Caches::new(settings.expirations),
             settings,
         }
     }

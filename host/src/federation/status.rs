@@ -22,6 +22,20 @@ pub enum StatusKind {
     NotFound,
 }
 
+/// Where a location's answer came from; mirrors `oaktree.v1.CacheSource`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AnswerSource {
+    /// Asked the cloud.
+    #[default]
+    Cloud,
+    CacheHit,
+    /// A stale cached answer, served while one refresh runs.
+    CacheStale,
+    /// Joined an identical call in flight.
+    Shared,
+    Bypass,
+}
+
 #[derive(Debug, Clone)]
 pub struct LocationStatus {
     pub at: CloudRegion,
@@ -30,6 +44,13 @@ pub struct LocationStatus {
     pub item_count: u32,
     pub elapsed: Duration,
     pub retry_after_ms: Option<u64>,
+    /// Time the location's HTTP calls waited for its rate limit and concurrency budget.
+    pub limiter_wait: Duration,
+    /// HTTP attempts the driver's calls made, retries included.
+    pub http_attempts: u32,
+    pub source: AnswerSource,
+    /// The failure kind the caller asked to treat as empty, when that happened.
+    pub ignored_failure: Option<StatusKind>,
 }
 
 impl LocationStatus {
@@ -41,6 +62,10 @@ impl LocationStatus {
             item_count: u32::try_from(item_count).unwrap_or(u32::MAX),
             elapsed,
             retry_after_ms: None,
+            limiter_wait: Duration::ZERO,
+            http_attempts: 0,
+            source: AnswerSource::Cloud,
+            ignored_failure: None,
         }
     }
 
@@ -53,6 +78,10 @@ impl LocationStatus {
             item_count: 0,
             elapsed,
             retry_after_ms,
+            limiter_wait: Duration::ZERO,
+            http_attempts: 0,
+            source: AnswerSource::Cloud,
+            ignored_failure: None,
         }
     }
 
@@ -64,11 +93,24 @@ impl LocationStatus {
             item_count: 0,
             elapsed: Duration::ZERO,
             retry_after_ms: None,
+            limiter_wait: Duration::ZERO,
+            http_attempts: 0,
+            source: AnswerSource::Cloud,
+            ignored_failure: None,
         }
     }
 
     pub fn is_ok(&self) -> bool {
         self.kind == StatusKind::Ok
+    }
+
+    /// Turns a failure of one of `kinds` into an empty OK answer that remembers the kind.
+    pub fn treat_as_empty(&mut self, kinds: &[StatusKind]) {
+        if !self.is_ok() && kinds.contains(&self.kind) {
+            self.ignored_failure = Some(self.kind);
+            self.kind = StatusKind::Ok;
+            self.item_count = 0;
+        }
     }
 }
 

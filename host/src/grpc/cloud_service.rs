@@ -46,9 +46,10 @@ impl CloudApi {
         let request = request.into_inner();
         let selector = convert::selector(request.selector);
         let filter = convert::filter(request.filter)?;
+        let options = convert::options(request.options);
         let gathered = self
             .federation
-            .list::<K>(&selector, &filter, deadline)
+            .list::<K>(&selector, &filter, &options, deadline)
             .await?;
         let statuses = convert::statuses(&gathered.statuses);
         Ok((
@@ -67,7 +68,10 @@ impl CloudApi {
         let request = request.into_inner();
         let selector = convert::selector(request.selector);
         let filter = convert::filter(request.filter)?;
-        let events = self.federation.stream::<K>(&selector, filter, deadline)?;
+        let options = convert::options(request.options);
+        let events = self
+            .federation
+            .stream::<K>(&selector, filter, options, deadline)?;
         let stream = ReceiverStream::new(events).map(move |event| {
             Ok(match event {
                 Event::Item(item) => item_event(item),
@@ -85,9 +89,10 @@ impl CloudApi {
         let deadline = self.deadline(&request);
         let request = request.into_inner();
         let selector = convert::selector(request.selector);
+        let options = convert::options(request.options);
         let (found, statuses) = self
             .federation
-            .get::<K>(&selector, &request.name_or_id, deadline)
+            .get::<K>(&selector, &request.name_or_id, &options, deadline)
             .await?;
         Ok((to_message(found), convert::statuses(&statuses)))
     }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::error::Error;
-use crate::federation::{Filter, LocationStatus, Selector, StatusKind};
+use crate::federation::{AnswerSource, CallOptions, Filter, LocationStatus, Selector, StatusKind};
 use crate::location::{CloudRegion, Located, Location};
 use crate::plugin::bindings::wit;
 use crate::proto;
@@ -19,6 +19,14 @@ pub fn selector(selector: Option<proto::LocationSelector>) -> Selector {
 pub fn filter(filter: Option<proto::Filter>) -> Result<Filter, Error> {
     let filter = filter.unwrap_or_default();
     Filter::new(&filter.name_or_id, filter.properties.into_iter().collect())
+}
+
+pub fn options(options: Option<proto::CallOptions>) -> CallOptions {
+    let options = options.unwrap_or_default();
+    CallOptions {
+        bypass_cache: options.bypass_cache,
+        treat_as_empty: status_kinds(&options.treat_as_empty),
+    }
 }
 
 pub fn cloud_region(at: &CloudRegion) -> proto::CloudRegion {
@@ -43,8 +51,8 @@ pub fn location(location: &Location) -> proto::Location {
     }
 }
 
-pub fn status(status: &LocationStatus) -> proto::LocationStatus {
-    let kind = match status.kind {
+fn status_kind(kind: StatusKind) -> proto::StatusKind {
+    match kind {
         StatusKind::Ok => proto::StatusKind::Ok,
         StatusKind::Unavailable => proto::StatusKind::Unavailable,
         StatusKind::Unauthorized => proto::StatusKind::Unauthorized,
@@ -55,14 +63,54 @@ pub fn status(status: &LocationStatus) -> proto::LocationStatus {
         StatusKind::Internal => proto::StatusKind::Internal,
         StatusKind::Unsupported => proto::StatusKind::Unsupported,
         StatusKind::NotFound => proto::StatusKind::NotFound,
-    };
+    }
+}
+
+/// The failure kinds a request asks to treat as empty; OK and unknown values are ignored.
+pub fn status_kinds(kinds: &[i32]) -> Vec<StatusKind> {
+    kinds
+        .iter()
+        .filter_map(|k| match proto::StatusKind::try_from(*k).ok()? {
+            proto::StatusKind::Unavailable => Some(StatusKind::Unavailable),
+            proto::StatusKind::Unauthorized => Some(StatusKind::Unauthorized),
+            proto::StatusKind::Forbidden => Some(StatusKind::Forbidden),
+            proto::StatusKind::Timeout => Some(StatusKind::Timeout),
+            proto::StatusKind::Throttled => Some(StatusKind::Throttled),
+            proto::StatusKind::Invalid => Some(StatusKind::Invalid),
+            proto::StatusKind::Internal => Some(StatusKind::Internal),
+            proto::StatusKind::Unsupported => Some(StatusKind::Unsupported),
+            proto::StatusKind::NotFound => Some(StatusKind::NotFound),
+            proto::StatusKind::Ok | proto::StatusKind::Unspecified => None,
+        })
+        .collect()
+}
+
+fn cache_source(source: AnswerSource) -> proto::CacheSource {
+    match source {
+        AnswerSource::Cloud => proto::CacheSource::Miss,
+        AnswerSource::CacheHit => proto::CacheSource::Hit,
+        AnswerSource::CacheStale => proto::CacheSource::Stale,
+        AnswerSource::Shared => proto::CacheSource::Shared,
+        AnswerSource::Bypass => proto::CacheSource::Bypass,
+    }
+}
+
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+pub fn status(status: &LocationStatus) -> proto::LocationStatus {
     proto::LocationStatus {
         location: Some(cloud_region(&status.at)),
-        kind: kind as i32,
+        kind: status_kind(status.kind) as i32,
         message: status.message.clone(),
         item_count: status.item_count,
-        elapsed_ms: u64::try_from(status.elapsed.as_millis()).unwrap_or(u64::MAX),
+        elapsed_ms: millis(status.elapsed),
         retry_after_ms: status.retry_after_ms.unwrap_or(0),
+        limiter_wait_ms: millis(status.limiter_wait),
+        cache: cache_source(status.source) as i32,
+        ignored_failure: status.ignored_failure.map_or(0, |k| status_kind(k) as i32),
+        http_attempts: status.http_attempts,
     }
 }
 

@@ -17,7 +17,7 @@ use wasmtime_wasi::WasiCtx;
 
 use super::bindings::wit;
 use super::registry::LoadedPlugin;
-use super::runtime::{HostState, Runtime};
+use super::runtime::{CallStats, HostState, Runtime};
 use crate::location::CloudRegion;
 
 /// Why a driver call produced no answer.
@@ -66,6 +66,8 @@ pub struct DriverCall {
     /// The cloud-region's configuration as JSON (see `call-context.config` in the WIT).
     pub config_json: Arc<str>,
     pub deadline: Instant,
+    /// Filled by the host imports during the call.
+    pub stats: Arc<CallStats>,
 }
 
 /// Generates one method per driver function: instantiate, call under the deadline, settle.
@@ -116,6 +118,7 @@ impl DriverCall {
             self.plugin.name.clone(),
             self.at.clone(),
             self.deadline,
+            self.stats.clone(),
         );
         let driver = self
             .plugin
@@ -151,6 +154,7 @@ pub fn new_store(
     plugin: Arc<str>,
     at: CloudRegion,
     deadline: Instant,
+    stats: Arc<CallStats>,
 ) -> Store<HostState> {
     let state = HostState {
         wasi: WasiCtx::builder().build(),
@@ -163,6 +167,7 @@ pub fn new_store(
         at,
         plugin,
         deadline,
+        stats,
     };
     let mut store = Store::new(&runtime.engine, state);
     store.limiter(|state| &mut state.limits);

@@ -4,13 +4,19 @@
 //! request by the call's remaining time, caps the response size, and lower-cases header
 //! names so drivers need not care.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tracing::{Level, event};
 
 use super::bindings::http_api::{HttpError, Method, Request, Response};
 use super::bindings::{http_api, log_api, state_api, wit};
+use super::retry::{self, Verdict};
 use super::runtime::HostState;
+use crate::limits::LimitError;
+
+/// How long a cloud-region's budget pauses after a 429 that gave no Retry-After.
+const DEFAULT_THROTTLE_PAUSE: Duration = Duration::from_secs(1);
 
 /// Largest response body a driver may receive (a page of 5,000 servers is a few MiB).
 const MAX_RESPONSE_BYTES: usize = 64 << 20;
@@ -19,15 +25,6 @@ impl wit::Host for HostState {}
 
 impl http_api::Host for HostState {
     async fn send(&mut self, req: Request) -> Result<Response, HttpError> {
-        let left = self
-            .deadline
-            .saturating_duration_since(tokio::time::Instant::now());
-        if left.is_zero() {
-            return Err(HttpError::Timeout(format!(
-                "the call's deadline passed before {} could be sent",
-                req.url
-            )));
-        }
         let url = reqwest::Url::parse(&req.url)
             .map_err(|e| HttpError::Denied(format!("malformed URL {:?}: {e}", req.url)))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -36,32 +33,87 @@ impl http_api::Host for HostState {
                 req.url
             )));
         }
-        let started = std::time::Instant::now();
         let method = method_of(req.method);
-        let mut builder = self
-            .services
-            .http
-            .request(method.clone(), url)
-            .timeout(left);
-        for (name, value) in &req.headers {
-            builder = builder.header(name, value);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let left = self
+                .deadline
+                .saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return Err(HttpError::Timeout(format!(
+                    "the call's deadline passed before {} could be sent",
+                    req.url
+                )));
+            }
+            let permit = match self
+                .services
+                .limits
+                .acquire(&self.at.cloud, &self.at.region, &req.service, self.deadline)
+                .await
+            {
+                Ok(permit) => permit,
+                Err(LimitError::Deadline { waited }) => {
+                    self.record_wait(waited);
+                    return Err(HttpError::Timeout(format!(
+                        "waited {} ms for the cloud-region's rate limit; the call's deadline passed before {} could be sent",
+                        waited.as_millis(),
+                        req.url
+                    )));
+                }
+            };
+            self.record_wait(permit.waited());
+            let left = self
+                .deadline
+                .saturating_duration_since(tokio::time::Instant::now());
+            let started = std::time::Instant::now();
+            let mut builder = self
+                .services
+                .http
+                .request(method.clone(), url.clone())
+                .timeout(left);
+            for (name, value) in &req.headers {
+                builder = builder.header(name, value);
+            }
+            if let Some(body) = &req.body {
+                builder = builder.body(body.clone());
+            }
+            let result = send_and_read(builder, left).await;
+            drop(permit);
+            self.stats.http_attempts.fetch_add(1, Ordering::Relaxed);
+            if let Ok(response) = &result
+                && matches!(response.status, 413 | 429)
+            {
+                let pause = retry::retry_after(response).unwrap_or(DEFAULT_THROTTLE_PAUSE);
+                self.services
+                    .limits
+                    .penalise(&self.at.cloud, &self.at.region, &req.service, pause);
+            }
+            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            match &result {
+                Ok(response) => tracing::debug!(
+                    service = %req.service, %method, url = %req.url, status = response.status,
+                    attempt, elapsed_ms, "driver http call"
+                ),
+                Err(error) => tracing::debug!(
+                    service = %req.service, %method, url = %req.url, ?error, attempt, elapsed_ms,
+                    "driver http call failed"
+                ),
+            }
+            let left = self
+                .deadline
+                .saturating_duration_since(tokio::time::Instant::now());
+            match retry::decide(req.method, &result, attempt, left) {
+                Verdict::Done => return result,
+                Verdict::RetryAfter(wait) => {
+                    tracing::info!(
+                        service = %req.service, url = %req.url, attempt,
+                        wait_ms = wait.as_millis() as u64, "retrying driver http call"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+            }
         }
-        if let Some(body) = req.body {
-            builder = builder.body(body);
-        }
-        let result = send_and_read(builder, left).await;
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        match &result {
-            Ok(response) => tracing::debug!(
-                service = %req.service, %method, url = %req.url, status = response.status,
-                elapsed_ms, "driver http call"
-            ),
-            Err(error) => tracing::debug!(
-                service = %req.service, %method, url = %req.url, ?error, elapsed_ms,
-                "driver http call failed"
-            ),
-        }
-        result
     }
 }
 
@@ -127,6 +179,15 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+impl HostState {
+    fn record_wait(&self, waited: Duration) {
+        let micros = u64::try_from(waited.as_micros()).unwrap_or(u64::MAX);
+        self.stats
+            .limiter_wait_us
+            .fetch_add(micros, Ordering::Relaxed);
+    }
 }
 
 fn method_of(method: Method) -> reqwest::Method {

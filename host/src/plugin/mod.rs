@@ -13,9 +13,10 @@ pub mod bindings;
 pub mod call;
 pub mod imports;
 pub mod registry;
+pub mod retry;
 pub mod runtime;
 pub mod state_store;
 
 pub use call::{CallError, DriverCall};
 pub use registry::{LoadedPlugin, Registry};
-pub use runtime::{Runtime, RuntimeSettings};
+pub use runtime::{CallStats, Runtime, RuntimeSettings};

@@ -212,7 +212,13 @@ async fn describe(
 ) -> anyhow::Result<wit::DriverInfo> {
     let name: Arc<str> = file.display().to_string().into();
     let deadline = tokio::time::Instant::now() + DESCRIBE_DEADLINE;
-    let mut store = new_store(runtime, name.clone(), CloudRegion::new("", ""), deadline);
+    let mut store = new_store(
+        runtime,
+        name.clone(),
+        CloudRegion::new("", ""),
+        deadline,
+        Default::default(),
+    );
     let driver = pre
         .instantiate_async(&mut store)
         .await

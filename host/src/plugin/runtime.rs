@@ -9,7 +9,7 @@
 //!   A guest blocked in a host call is bounded separately: host calls get the time left.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
@@ -18,6 +18,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::CloudDriver;
 use super::state_store::StateStore;
+use crate::limits::Limits;
 use crate::location::CloudRegion;
 
 /// Granularity of guest deadlines.
@@ -41,10 +42,31 @@ impl Default for RuntimeSettings {
     }
 }
 
-/// Services shared by every call: the HTTP client and the state store.
+/// Services shared by every call: the HTTP client, the state store and the budgets.
 pub struct HostServices {
     pub http: reqwest::Client,
     pub state: StateStore,
+    /// Every driver HTTP call passes its cloud-region's (and service's) budget.
+    pub limits: Limits,
+}
+
+/// What one driver call's host imports observed, read by the caller after the call.
+#[derive(Debug, Default)]
+pub struct CallStats {
+    /// Microseconds the call's HTTP requests waited for the cloud-region's budget.
+    pub limiter_wait_us: AtomicU64,
+    /// HTTP attempts made, retries included.
+    pub http_attempts: AtomicU32,
+}
+
+impl CallStats {
+    pub fn limiter_wait(&self) -> Duration {
+        Duration::from_micros(self.limiter_wait_us.load(Ordering::Relaxed))
+    }
+
+    pub fn http_attempts(&self) -> u32 {
+        self.http_attempts.load(Ordering::Relaxed)
+    }
 }
 
 /// What one Store carries while a driver call runs.
@@ -58,6 +80,7 @@ pub struct HostState {
     pub plugin: Arc<str>,
     /// When the whole call must be done; host calls get the time left.
     pub deadline: tokio::time::Instant,
+    pub stats: Arc<CallStats>,
 }
 
 impl WasiView for HostState {
@@ -107,6 +130,7 @@ impl Runtime {
         let services = Arc::new(HostServices {
             http,
             state: StateStore::default(),
+            limits: Limits::new(),
         });
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
@@ -122,6 +146,10 @@ impl Runtime {
 
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.services.limits
     }
 }
 
