@@ -271,3 +271,57 @@ async fn failures_of_a_chosen_kind_are_treated_as_empty_and_others_are_not() {
         StatusKind::Ok
     );
 }
+
+/// GET `path` over plain HTTP/1.1 and return the body.
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        stream.read_to_string(&mut response),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response.split_once("\r\n\r\n").unwrap().1.to_owned()
+}
+
+#[tokio::test]
+async fn metrics_count_http_calls_cache_lookups_plugin_calls_and_answers() {
+    let world = World::start_with(one_cloud(&["one"]), |host| {
+        host.metrics_listen = Some("127.0.0.1:0".parse().unwrap())
+    })
+    .await
+    .unwrap();
+    let mut client = world.client().await;
+    client
+        .list_servers(list_request(&[], &[], ""))
+        .await
+        .unwrap();
+    client
+        .list_servers(list_request(&[], &[], ""))
+        .await
+        .unwrap();
+
+    let text = http_get(world.daemon.metrics_addr.unwrap(), "/metrics").await;
+
+    for line in [
+        r#"oaktree_http_requests_total{cloud="alpha",region="one",service="compute",outcome="200"} 1"#,
+        r#"oaktree_http_requests_total{cloud="alpha",region="one",service="identity",outcome="201"} 1"#,
+        r#"oaktree_cache_lookups_total{kind="server",source="miss"} 1"#,
+        r#"oaktree_cache_lookups_total{kind="server",source="hit"} 1"#,
+        r#"oaktree_plugin_call_duration_seconds_count{plugin="openstack",function="list_servers",outcome="ok"} 1"#,
+        r#"oaktree_location_answers_total{cloud="alpha",region="one",resource="server",status="ok"} 2"#,
+        r#"oaktree_limiter_wait_seconds_count{cloud="alpha",region="one",service="compute"} 1"#,
+        r#"oaktree_http_in_flight{cloud="alpha",region="one"} 0"#,
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line} in:\n{text}"
+        );
+    }
+}

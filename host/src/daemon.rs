@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::{CloudsConfig, HostConfig};
@@ -22,9 +22,20 @@ use crate::plugin::{Registry, Runtime, RuntimeSettings};
 /// A running daemon. Dropping it without [`Daemon::shutdown`] aborts the server.
 pub struct Daemon {
     pub addr: SocketAddr,
+    /// Where Prometheus metrics are served, when the config asks for it.
+    pub metrics_addr: Option<SocketAddr>,
     pub federation: Arc<Federation>,
-    stop: Option<oneshot::Sender<()>>,
+    stop: watch::Sender<bool>,
     task: JoinHandle<anyhow::Result<()>>,
+    metrics_task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// Resolves once the daemon is told to stop.
+fn stopped(stop: &watch::Sender<bool>) -> impl std::future::Future<Output = ()> + Send + 'static {
+    let mut receiver = stop.subscribe();
+    async move {
+        let _ = receiver.wait_for(|stop| *stop).await;
+    }
 }
 
 /// Turns the loaded clouds.yaml into federation targets.
@@ -159,16 +170,36 @@ impl Daemon {
         warn_unserved(&federation);
         configure_limits(&federation, clouds, &host.limits)?;
         let addr = listener.local_addr()?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(crate::grpc::serve(federation.clone(), listener, async {
-            let _ = stopped.await;
-        }));
+        let (stop, _) = watch::channel(false);
+        let metrics = match host.metrics_listen {
+            Some(listen) => {
+                let listener = TcpListener::bind(listen)
+                    .await
+                    .with_context(|| format!("cannot serve metrics on {listen}"))?;
+                let metrics_addr = listener.local_addr()?;
+                let task = tokio::spawn(crate::metrics::serve(
+                    federation.registry().runtime().metrics().clone(),
+                    listener,
+                    stopped(&stop),
+                ));
+                tracing::info!(%metrics_addr, "serving Prometheus metrics at /metrics");
+                Some((metrics_addr, task))
+            }
+            None => None,
+        };
+        let task = tokio::spawn(crate::grpc::serve(
+            federation.clone(),
+            listener,
+            stopped(&stop),
+        ));
         tracing::info!(%addr, locations = federation.targets().len(), "oaktree serving");
         Ok(Daemon {
             addr,
+            metrics_addr: metrics.as_ref().map(|(addr, _)| *addr),
             federation,
-            stop: Some(stop),
+            stop,
             task,
+            metrics_task: metrics.map(|(_, task)| task),
         })
     }
 
@@ -179,8 +210,9 @@ impl Daemon {
 
     /// Stops accepting calls, lets in-flight calls finish, and waits for the server to end.
     pub async fn shutdown(mut self) -> anyhow::Result<()> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+        self.stop.send_replace(true);
+        if let Some(metrics) = self.metrics_task.as_mut() {
+            metrics.await??;
         }
         (&mut self.task).await?
     }
@@ -194,5 +226,8 @@ impl Daemon {
 impl Drop for Daemon {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(metrics) = &self.metrics_task {
+            metrics.abort();
+        }
     }
 }

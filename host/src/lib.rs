@@ -19,6 +19,7 @@ pub mod federation;
 pub mod grpc;
 pub mod limits;
 pub mod location;
+pub mod metrics;
 pub mod plugin;
 
 /// Generated protobuf and gRPC code for `oaktree.v1` (the public contract in `proto/`).

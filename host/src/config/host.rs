@@ -26,6 +26,7 @@ const HOST_KEYS: &[&str] = &[
     "plugin_memory_limit_mb",
     "log_format",
     "limits",
+    "metrics_listen",
 ];
 
 /// How log lines are written.
@@ -62,6 +63,8 @@ pub struct HostConfig {
     /// Rate-limit overrides, applied over plugin defaults and clouds.yaml in order:
     /// `{cloud: glob, region: glob, service: compute, calls_per_second, burst, max_in_flight}`.
     pub limits: Vec<crate::limits::settings::HostLimit>,
+    /// Where to serve Prometheus metrics (`GET /metrics`); absent: not served.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Default for HostConfig {
@@ -79,6 +82,7 @@ impl Default for HostConfig {
             plugin_memory_limit_mb: 256,
             log_format: LogFormat::Text,
             limits: Vec::new(),
+            metrics_listen: None,
         }
     }
 }
@@ -224,7 +228,7 @@ mod tests {
             err,
             "/etc/oaktree/oaktree.yaml: top level: unknown key 'listn' (allowed: listen, plugin_dir, \
              clouds_file, profiles, default_deadline_ms, max_concurrency, plugin_memory_limit_mb, \
-             log_format, limits). Fix: remove it or correct its spelling"
+             log_format, limits, metrics_listen). Fix: remove it or correct its spelling"
         );
     }
 

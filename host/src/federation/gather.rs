@@ -193,7 +193,7 @@ impl Federation {
             status.treat_as_empty(&options.treat_as_empty);
             (items, status)
         }));
-        match task.join().await {
+        let answer = match task.join().await {
             Ok(answer) => answer,
             Err(error) => {
                 let failure = CallError::Host(format!("the location's task failed: {error}"));
@@ -202,7 +202,15 @@ impl Federation {
                     LocationStatus::failed(at, &failure, started.elapsed()),
                 )
             }
-        }
+        };
+        let status = &answer.1;
+        self.registry.runtime().metrics().location_answer(
+            &status.at.cloud,
+            &status.at.region,
+            K::NOUN,
+            status.kind.label(),
+        );
+        answer
     }
 
     /// Asks one location: pick its plugin, call the driver, stamp, filter, report.
@@ -257,6 +265,10 @@ impl Federation {
                     tracing::debug!(kind = K::NOUN, items = items.len(), elapsed_ms = elapsed.as_millis() as u64, "location answered");
                     let mut status = LocationStatus::ok(target.at, items.len(), elapsed);
                     status.source = answer_source(lookup.source);
+                    self.registry
+                        .runtime()
+                        .metrics()
+                        .cache_lookup(K::NOUN, status.source.label());
                     status.limiter_wait = stats.limiter_wait();
                     status.http_attempts = stats.http_attempts();
                     (items, status)

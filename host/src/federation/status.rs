@@ -36,6 +36,37 @@ pub enum AnswerSource {
     Bypass,
 }
 
+impl StatusKind {
+    /// Lower-case name, for metrics labels.
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusKind::Ok => "ok",
+            StatusKind::Unavailable => "unavailable",
+            StatusKind::Unauthorized => "unauthorized",
+            StatusKind::Forbidden => "forbidden",
+            StatusKind::Timeout => "timeout",
+            StatusKind::Throttled => "throttled",
+            StatusKind::Invalid => "invalid",
+            StatusKind::Internal => "internal",
+            StatusKind::Unsupported => "unsupported",
+            StatusKind::NotFound => "not_found",
+        }
+    }
+}
+
+impl AnswerSource {
+    /// Lower-case name, for metrics labels.
+    pub fn label(self) -> &'static str {
+        match self {
+            AnswerSource::Cloud => "miss",
+            AnswerSource::CacheHit => "hit",
+            AnswerSource::CacheStale => "stale",
+            AnswerSource::Shared => "shared",
+            AnswerSource::Bypass => "bypass",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct LocationStatus {
     pub at: CloudRegion,

@@ -227,6 +227,21 @@ mod tests {
     }
 
     #[test]
+    fn host_entries_parse_from_yaml_and_reject_unknown_keys() {
+        let entries: Vec<HostLimit> = serde_yaml::from_str(
+            "- {cloud: gamma, service: image, calls_per_second: 5}\n- {max_in_flight: 2}\n",
+        )
+        .unwrap();
+        assert_eq!(entries[0].cloud, "gamma");
+        assert_eq!(entries[0].region, "*");
+        assert_eq!(entries[0].service.as_deref(), Some("image"));
+        assert_eq!(entries[0].set.calls_per_second, Some(5.0));
+        assert_eq!(entries[1].set.max_in_flight, Some(2));
+        let error = serde_yaml::from_str::<Vec<HostLimit>>("- {calls_per_secnd: 5}\n").unwrap_err();
+        assert!(error.to_string().contains("calls_per_secnd"), "{error}");
+    }
+
+    #[test]
     fn text_where_a_number_belongs_is_an_error_naming_the_key() {
         let error = from_clouds_yaml(&json!({"rate_limit": {"compute": "2"}})).unwrap_err();
         assert!(

@@ -76,14 +76,25 @@ macro_rules! driver_functions {
         impl DriverCall {
             $(
                 pub async fn $method(&self $(, $arg: $ty)*) -> Result<$out, CallError> {
-                    let (mut store, driver) = self.instantiate().await?;
-                    let ctx = self.context();
-                    let outcome = tokio::time::timeout_at(
-                        self.deadline,
-                        driver.oaktree_cloud_driver().$export(&mut store, &ctx $(, $arg)*),
-                    )
+                    let started = Instant::now();
+                    let result = async {
+                        let (mut store, driver) = self.instantiate().await?;
+                        let ctx = self.context();
+                        let outcome = tokio::time::timeout_at(
+                            self.deadline,
+                            driver.oaktree_cloud_driver().$export(&mut store, &ctx $(, $arg)*),
+                        )
+                        .await;
+                        self.settle(outcome)
+                    }
                     .await;
-                    self.settle(outcome)
+                    self.runtime.metrics().plugin_call(
+                        &self.plugin.name,
+                        stringify!($method),
+                        outcome_label(&result),
+                        started.elapsed(),
+                    );
+                    result
                 }
             )*
         }
@@ -183,6 +194,18 @@ pub fn new_store(
         }
     });
     store
+}
+
+/// The metrics label of a call's outcome.
+fn outcome_label<T>(result: &Result<T, CallError>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(CallError::Driver(_)) => "driver_error",
+        Err(CallError::Deadline) => "deadline",
+        Err(CallError::Trap { .. }) => "trap",
+        Err(CallError::Instantiate { .. }) => "instantiate_failed",
+        Err(CallError::Host(_)) => "host_failure",
+    }
 }
 
 pub fn classify_trap(plugin: &str, error: wasmtime::Error) -> CallError {

@@ -63,6 +63,16 @@ impl http_api::Host for HostState {
                 }
             };
             self.record_wait(permit.waited());
+            self.services.metrics.limiter_wait(
+                &self.at.cloud,
+                &self.at.region,
+                &req.service,
+                permit.waited(),
+            );
+            let in_flight = self
+                .services
+                .metrics
+                .in_flight(&self.at.cloud, &self.at.region);
             let left = self
                 .deadline
                 .saturating_duration_since(tokio::time::Instant::now());
@@ -80,6 +90,14 @@ impl http_api::Host for HostState {
             }
             let result = send_and_read(builder, left).await;
             drop(permit);
+            drop(in_flight);
+            self.services.metrics.http_request(
+                &self.at.cloud,
+                &self.at.region,
+                &req.service,
+                &outcome_label(&result),
+                started.elapsed(),
+            );
             self.stats.http_attempts.fetch_add(1, Ordering::Relaxed);
             if let Ok(response) = &result
                 && matches!(response.status, 413 | 429)
@@ -187,6 +205,17 @@ impl HostState {
         self.stats
             .limiter_wait_us
             .fetch_add(micros, Ordering::Relaxed);
+    }
+}
+
+/// The metrics label of an attempt: the HTTP status, or the transport failure's class.
+fn outcome_label(result: &Result<Response, HttpError>) -> String {
+    match result {
+        Ok(response) => response.status.to_string(),
+        Err(HttpError::Timeout(_)) => "timeout".to_owned(),
+        Err(HttpError::Connect(_)) => "connect".to_owned(),
+        Err(HttpError::Denied(_)) => "denied".to_owned(),
+        Err(HttpError::Other(_)) => "other".to_owned(),
     }
 }
 

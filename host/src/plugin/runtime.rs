@@ -20,6 +20,7 @@ use super::bindings::CloudDriver;
 use super::state_store::StateStore;
 use crate::limits::Limits;
 use crate::location::CloudRegion;
+use crate::metrics::Metrics;
 
 /// Granularity of guest deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -48,6 +49,7 @@ pub struct HostServices {
     pub state: StateStore,
     /// Every driver HTTP call passes its cloud-region's (and service's) budget.
     pub limits: Limits,
+    pub metrics: Arc<Metrics>,
 }
 
 /// What one driver call's host imports observed, read by the caller after the call.
@@ -131,6 +133,7 @@ impl Runtime {
             http,
             state: StateStore::default(),
             limits: Limits::new(),
+            metrics: Arc::new(Metrics::new()),
         });
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
@@ -150,6 +153,10 @@ impl Runtime {
 
     pub fn limits(&self) -> &Limits {
         &self.services.limits
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.services.metrics
     }
 }
 
