@@ -13,6 +13,12 @@ use oaktree::config::{CloudsConfig, ConfigEnv, HostConfig, LogFormat};
 use oaktree::daemon::Daemon;
 use oaktree_simcloud::{SimCloud, SimConfig};
 
+/// The daemon allocates per call (records out of caches, protobuf messages); mimalloc
+/// served ~25% more cached reads per second than glibc malloc here (see the issue notes).
+#[cfg(not(feature = "system-allocator"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "oaktree", version, about = "One gRPC API over many clouds")]
 struct Args {
