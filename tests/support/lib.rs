@@ -167,3 +167,100 @@ pub fn python() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join(".venv/bin/python"))
 }
+
+/// A `moto_server` (AWS emulator) on a free 127.0.0.1 port with SigV4 checking on, seeded by
+/// `tests/support/moto_seed.py` with an IAM user's access key and, per region, a VPC, a
+/// subnet, two instances and one AMI. Killed on drop.
+pub struct Moto {
+    child: std::process::Child,
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+    /// What the seed script printed: `access_key_id`, `secret_access_key`, and per region
+    /// `instances`, `images`, `vpcs` ids.
+    pub seed: serde_json::Value,
+}
+
+/// Calls moto answers without checking signatures: the seed script's four IAM calls.
+const MOTO_FREE_CALLS: &str = "4";
+
+/// How long moto may take to answer its first request (about 0.4 s measured).
+const MOTO_STARTUP: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Moto {
+    /// Starts and seeds moto for `regions` (blocking; a few seconds).
+    pub fn start(regions: &[&str]) -> anyhow::Result<Moto> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = std::process::Command::new(python())
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p"])
+            .arg(port.to_string())
+            .env("INITIAL_NO_AUTH_ACTION_COUNT", MOTO_FREE_CALLS)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .context("starting moto_server (pip install -r scripts/requirements.txt)")?;
+        let mut moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            seed: serde_json::Value::Null,
+        };
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Some(status) = moto.child.try_wait()? {
+                anyhow::bail!("moto_server exited with {status} before answering");
+            }
+            if started.elapsed() > MOTO_STARTUP {
+                anyhow::bail!("moto_server did not answer within {MOTO_STARTUP:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let output = std::process::Command::new(python())
+            .arg(repo_root().join("tests/support/moto_seed.py"))
+            .arg(&moto.endpoint)
+            .args(regions)
+            .output()
+            .context("running moto_seed.py")?;
+        if !output.status.success() {
+            anyhow::bail!(
+                "moto_seed.py failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        moto.seed = serde_json::from_slice(&output.stdout).context("moto_seed.py output")?;
+        Ok(moto)
+    }
+
+    /// A clouds.yaml entry (indented for [`World::start_full`]) for cloud `name` over `regions`,
+    /// signing with `secret` (the seeded one when `None`).
+    pub fn clouds_yaml(&self, name: &str, regions: &[&str], secret: Option<&str>) -> String {
+        let key = self.seed["access_key_id"].as_str().unwrap_or_default();
+        let seeded = self.seed["secret_access_key"].as_str().unwrap_or_default();
+        format!(
+            "  {name}:\n    profile: aws\n    endpoint_url: {}\n    aws_access_key_id: {key}\n    \
+             aws_secret_access_key: \"{}\"\n    regions: [{}]\n",
+            self.endpoint,
+            secret.unwrap_or(seeded),
+            regions.join(", ")
+        )
+    }
+
+    /// Seeded ids of `kind` (`instances`, `images`, `vpcs`) in `region`.
+    pub fn ids(&self, kind: &str, region: &str) -> Vec<String> {
+        self.seed[kind][region]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
