@@ -2,7 +2,8 @@
 //!
 //! 1. expand clouds.yaml into targets (one per cloud-region, in file order);
 //! 2. build the plugin runtime and load every plugin in the plugin directory;
-//! 3. build the federation and serve gRPC on the configured address until shut down.
+//! 3. build the federation and serve gRPC on the configured address until shut down;
+//! 4. with `watch_plugins`, reload plugins as their files change until shut down.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub struct Daemon {
     stop: watch::Sender<bool>,
     task: JoinHandle<anyhow::Result<()>>,
     metrics_task: Option<JoinHandle<std::io::Result<()>>>,
+    watch_task: Option<JoinHandle<()>>,
 }
 
 /// Resolves once the daemon is told to stop.
@@ -128,6 +130,39 @@ fn configure_limits(
     Ok(())
 }
 
+/// Starts the plugin directory watcher. After each change, cached answers are dropped (a
+/// location may now be served by other code) and every location's budgets are set again
+/// from the plugins now loaded.
+fn watch_plugins(
+    federation: &Arc<Federation>,
+    host: &HostConfig,
+    clouds: &CloudsConfig,
+    stop: &watch::Sender<bool>,
+) -> anyhow::Result<JoinHandle<()>> {
+    let on_change = {
+        let federation = federation.clone();
+        let clouds = clouds.clone();
+        let host_limits = host.limits.clone();
+        move |change: &crate::plugin::watch::Change| {
+            tracing::debug!(?change, "plugin directory changed");
+            federation.forget_answers();
+            if let Err(error) = configure_limits(&federation, &clouds, &host_limits) {
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "cannot apply the new plugin's rate limits"
+                );
+            }
+            warn_unserved(&federation);
+        }
+    };
+    crate::plugin::watch::spawn(
+        federation.registry().clone(),
+        host.plugin_dir.clone(),
+        on_change,
+        stopped(stop),
+    )
+}
+
 impl Daemon {
     /// Loads plugins and starts serving on `listener`.
     pub async fn start(
@@ -187,6 +222,11 @@ impl Daemon {
             }
             None => None,
         };
+        let watch_task = if host.watch_plugins {
+            Some(watch_plugins(&federation, host, clouds, &stop)?)
+        } else {
+            None
+        };
         let task = tokio::spawn(crate::grpc::serve(
             federation.clone(),
             listener,
@@ -200,6 +240,7 @@ impl Daemon {
             stop,
             task,
             metrics_task: metrics.map(|(_, task)| task),
+            watch_task,
         })
     }
 
@@ -213,6 +254,9 @@ impl Daemon {
         self.stop.send_replace(true);
         if let Some(metrics) = self.metrics_task.as_mut() {
             metrics.await??;
+        }
+        if let Some(watch) = self.watch_task.as_mut() {
+            watch.await?;
         }
         (&mut self.task).await?
     }
@@ -228,6 +272,9 @@ impl Drop for Daemon {
         self.task.abort();
         if let Some(metrics) = &self.metrics_task {
             metrics.abort();
+        }
+        if let Some(watch) = &self.watch_task {
+            watch.abort();
         }
     }
 }

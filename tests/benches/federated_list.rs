@@ -14,8 +14,18 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::{Duration, Instant};
 
 use oaktree_simcloud::{SimCloudConfig, SimConfig, SimRegionConfig};
-use oaktree_tests::proto::StatusKind;
-use oaktree_tests::{World, list_request};
+use oaktree_tests::World;
+use oaktree_tests::proto::{CallOptions, ListRequest, StatusKind};
+
+/// Every call asks the clouds: this measures the fan-out, not the cache.
+fn list_request(clouds: &[&str], regions: &[&str], name_or_id: &str) -> ListRequest {
+    let mut request = oaktree_tests::list_request(clouds, regions, name_or_id);
+    request.options = Some(CallOptions {
+        bypass_cache: true,
+        treat_as_empty: vec![],
+    });
+    request
+}
 
 const REGION_LATENCY_MS: u64 = 50;
 const ROUNDS: usize = 20;

@@ -185,6 +185,16 @@ impl LocationsArgs {
     }
 }
 
+/// `plugins`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct PluginsArgs {
+    /// Print one JSON document `{"plugins":[...]}` instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
 /// Parses `--filter key=value`; the value may itself contain `=`.
 pub fn parse_filter(arg: &str) -> Result<(String, String), String> {
     match arg.split_once('=') {

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use crate::proto::{
-    Address, CloudRegion, Flavor, Image, Location, LocationInfo, LocationStatus, Network, Project,
-    Server, StatusKind, address,
+    Address, CloudRegion, Flavor, Image, Location, LocationInfo, LocationStatus, Network,
+    PluginInfo, Project, Server, StatusKind, address,
 };
 
 /// The short name of a status kind: `OK`, `TIMEOUT`, ...; unknown numbers as `KIND_<n>`.
@@ -89,6 +89,25 @@ pub fn location_info(info: &LocationInfo) -> Value {
         "driver": info.driver,
         "driver_version": info.driver_version,
         "profile": info.profile,
+    })
+}
+
+pub fn plugin_info(info: &PluginInfo) -> Value {
+    json!({
+        "name": info.name,
+        "version": info.version,
+        "file": info.file,
+        "profiles": info.profiles,
+        "capabilities": info.capabilities,
+        "image_disk_formats": info.image_disk_formats,
+        "floating_ips": info.floating_ips,
+        "rate_limits": info.rate_limits.iter().map(|limit| json!({
+            "service": limit.service,
+            "calls_per_second": limit.calls_per_second,
+            "burst": limit.burst,
+            "max_in_flight": limit.max_in_flight,
+        })).collect::<Vec<_>>(),
+        "loaded_at_unix_ms": info.loaded_at_unix_ms,
     })
 }
 

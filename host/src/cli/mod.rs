@@ -1,5 +1,6 @@
 //! The client commands of the `oaktree` binary, for people at a terminal:
-//! `oaktree servers|images|flavors|networks list|get ...` and `oaktree locations`.
+//! `oaktree servers|images|flavors|networks list|get ...`, `oaktree locations` and
+//! `oaktree plugins`.
 //!
 //! A command:
 //! 1. parses its arguments (`args`) into a ListRequest/GetRequest and a deadline;
@@ -12,6 +13,7 @@ mod json;
 mod kinds;
 mod locations;
 mod output;
+mod plugins;
 mod query;
 mod render;
 mod rpc;
@@ -21,7 +23,7 @@ use std::process::ExitCode;
 
 use crate::proto::{Flavor, Image, Network, Server};
 
-pub use args::{ConnArgs, GetArgs, ListArgs, LocationsArgs, WhereArgs};
+pub use args::{ConnArgs, GetArgs, ListArgs, LocationsArgs, PluginsArgs, WhereArgs};
 use kinds::Resource;
 use output::EXIT_CODES_HELP;
 
@@ -54,6 +56,12 @@ pub enum ClientCommand {
         is unreachable; 2 for bad arguments."
     )]
     Locations(LocationsArgs),
+    /// Show the driver plugins the daemon has loaded (they change as plugin files do).
+    #[command(
+        after_help = "Exit status: 0 on success; 1 when the call failed or the daemon \
+        is unreachable; 2 for bad arguments."
+    )]
+    Plugins(PluginsArgs),
 }
 
 /// What to do with one resource kind.
@@ -84,6 +92,7 @@ pub async fn run(command: ClientCommand) -> anyhow::Result<ExitCode> {
         ClientCommand::Flavors { action } => act::<Flavor>(action).await,
         ClientCommand::Networks { action } => act::<Network>(action).await,
         ClientCommand::Locations(args) => locations::run(args).await,
+        ClientCommand::Plugins(args) => plugins::run(args).await,
     }
 }
 
@@ -155,6 +164,15 @@ mod tests {
         assert!(
             error.contains("'ACTIVE'") && error.contains("--filter"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn plugins_takes_json_and_an_address() {
+        let command = parse(&["oaktree", "plugins", "--json", "--addr", "127.0.0.1:1"]);
+        assert!(
+            matches!(&command, Ok(ClientCommand::Plugins(args)) if args.json),
+            "{command:?}"
         );
     }
 

@@ -27,6 +27,7 @@ const HOST_KEYS: &[&str] = &[
     "log_format",
     "limits",
     "metrics_listen",
+    "watch_plugins",
 ];
 
 /// How log lines are written.
@@ -65,6 +66,8 @@ pub struct HostConfig {
     pub limits: Vec<crate::limits::settings::HostLimit>,
     /// Where to serve Prometheus metrics (`GET /metrics`); absent: not served.
     pub metrics_listen: Option<SocketAddr>,
+    /// Reload plugins as `.wasm` files in `plugin_dir` are added, replaced or removed.
+    pub watch_plugins: bool,
 }
 
 impl Default for HostConfig {
@@ -83,6 +86,8 @@ impl Default for HostConfig {
             log_format: LogFormat::Text,
             limits: Vec::new(),
             metrics_listen: None,
+            // On: dropping a .wasm into the directory is how a new cloud driver is deployed.
+            watch_plugins: true,
         }
     }
 }
@@ -186,6 +191,7 @@ mod tests {
         assert_eq!(c.max_concurrency, 64);
         assert_eq!(c.plugin_memory_limit_mb, 256);
         assert_eq!(c.log_format, LogFormat::Text);
+        assert!(c.watch_plugins);
         assert!(c.profiles.is_empty() && c.clouds_file.is_none());
     }
 
@@ -205,7 +211,8 @@ mod tests {
     fn every_key_can_be_set() {
         let c = parse(
             "listen: '0.0.0.0:9000'\nprofiles: {rackspace: rax}\ndefault_deadline_ms: 5\n\
-             max_concurrency: 2\nplugin_memory_limit_mb: 64\nlog_format: json\n",
+             max_concurrency: 2\nplugin_memory_limit_mb: 64\nlog_format: json\n\
+             watch_plugins: false\n",
         )
         .unwrap();
         assert_eq!(c.listen.port(), 9000);
@@ -219,6 +226,7 @@ mod tests {
             (5, 2, 64)
         );
         assert_eq!(c.log_format, LogFormat::Json);
+        assert!(!c.watch_plugins);
     }
 
     #[test]
@@ -228,7 +236,7 @@ mod tests {
             err,
             "/etc/oaktree/oaktree.yaml: top level: unknown key 'listn' (allowed: listen, plugin_dir, \
              clouds_file, profiles, default_deadline_ms, max_concurrency, plugin_memory_limit_mb, \
-             log_format, limits, metrics_listen). Fix: remove it or correct its spelling"
+             log_format, limits, metrics_listen, watch_plugins). Fix: remove it or correct its spelling"
         );
     }
 

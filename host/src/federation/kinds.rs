@@ -29,6 +29,18 @@ impl Caches {
             networks: Cache::new(expirations),
         }
     }
+
+    /// Drops every cached answer of (cloud, region), all kinds: a new plugin version serves it.
+    pub fn invalidate_location(&self, cloud: &str, region: &str) {
+        self.images
+            .invalidate(cloud, region, cache::ResourceKind::Image);
+        self.flavors
+            .invalidate(cloud, region, cache::ResourceKind::Flavor);
+        self.servers
+            .invalidate(cloud, region, cache::ResourceKind::Server);
+        self.networks
+            .invalidate(cloud, region, cache::ResourceKind::Network);
+    }
 }
 
 pub trait ResourceKind: Send + Sync + 'static {

@@ -94,4 +94,13 @@ impl Federation {
     pub fn settings(&self) -> &FederationSettings {
         &self.settings
     }
+
+    /// Forgets every cached answer, at every location: called after a plugin was loaded,
+    /// replaced or unloaded, so no location keeps answering what an old version said.
+    pub fn forget_answers(&self) {
+        for target in &self.targets {
+            self.caches
+                .invalidate_location(&target.at.cloud, &target.at.region);
+        }
+    }
 }

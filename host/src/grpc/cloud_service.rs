@@ -283,4 +283,14 @@ impl CloudService for CloudApi {
             .collect();
         Ok(Response::new(proto::ListLocationsResponse { locations }))
     }
+
+    async fn list_plugins(
+        &self,
+        _request: Request<proto::ListPluginsRequest>,
+    ) -> Result<Response<proto::ListPluginsResponse>, Status> {
+        let plugins = self.federation.registry().plugins();
+        Ok(Response::new(proto::ListPluginsResponse {
+            plugins: plugins.values().map(|p| convert::plugin(p)).collect(),
+        }))
+    }
 }

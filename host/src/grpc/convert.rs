@@ -1,10 +1,12 @@
 //! Conversions between `oaktree.v1` messages and the domain (driver records + Location).
 
 use std::collections::HashMap;
+use std::time::UNIX_EPOCH;
 
 use crate::error::Error;
 use crate::federation::{AnswerSource, CallOptions, Filter, LocationStatus, Selector, StatusKind};
 use crate::location::{CloudRegion, Located, Location};
+use crate::plugin::LoadedPlugin;
 use crate::plugin::bindings::wit;
 use crate::proto;
 
@@ -246,5 +248,60 @@ pub fn network(item: Located<wit::Network>) -> proto::Network {
         created_at: n.created_at,
         updated_at: n.updated_at,
         properties: map(n.properties),
+    }
+}
+
+pub fn plugin(plugin: &LoadedPlugin) -> proto::PluginInfo {
+    let info = &plugin.info;
+    proto::PluginInfo {
+        name: plugin.name.to_string(),
+        version: info.version.clone(),
+        file: plugin.file.display().to_string(),
+        profiles: info.profiles.clone(),
+        capabilities: info
+            .capabilities
+            .iter()
+            .map(|c| capability_name(*c).to_owned())
+            .collect(),
+        image_disk_formats: info.image_disk_formats.clone(),
+        floating_ips: floating_ip_model_name(info.floating_ips).to_owned(),
+        rate_limits: info
+            .rate_limits
+            .iter()
+            .map(|limit| proto::PluginRateLimit {
+                service: limit.service.clone().unwrap_or_default(),
+                calls_per_second: limit.calls_per_second,
+                burst: limit.burst,
+                max_in_flight: limit.max_in_flight,
+            })
+            .collect(),
+        loaded_at_unix_ms: plugin
+            .loaded_at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| {
+                i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+            }),
+    }
+}
+
+/// The WIT name of a capability (`list-images`), as the proto documents it.
+fn capability_name(capability: wit::Capability) -> &'static str {
+    match capability {
+        wit::Capability::ListImages => "list-images",
+        wit::Capability::GetImage => "get-image",
+        wit::Capability::ListFlavors => "list-flavors",
+        wit::Capability::GetFlavor => "get-flavor",
+        wit::Capability::ListServers => "list-servers",
+        wit::Capability::GetServer => "get-server",
+        wit::Capability::ListNetworks => "list-networks",
+        wit::Capability::GetNetwork => "get-network",
+    }
+}
+
+fn floating_ip_model_name(model: wit::FloatingIpModel) -> &'static str {
+    match model {
+        wit::FloatingIpModel::Floating => "floating",
+        wit::FloatingIpModel::Direct => "direct",
+        wit::FloatingIpModel::None => "none",
     }
 }

@@ -8,6 +8,8 @@
 //!    deadline and memory limit; a trap or a timeout fails only that call.
 //! 4. [`imports`] implements what drivers import: `http` (sent by the host with the call's
 //!    remaining time), `state` (per cloud-region, see [`state_store`]) and `log` (tracing).
+//! 5. [`watch`] reloads the plugin directory as files change: new, replaced and removed
+//!    `.wasm` files take effect without a restart; calls in flight finish on the old version.
 
 pub mod bindings;
 pub mod call;
@@ -16,6 +18,7 @@ pub mod registry;
 pub mod retry;
 pub mod runtime;
 pub mod state_store;
+pub mod watch;
 
 pub use call::{CallError, DriverCall};
 pub use registry::{LoadedPlugin, Registry};

@@ -4,6 +4,12 @@
 //! the shared Linker, then smoke-call `describe()` under a short deadline. A file that fails
 //! any step is rejected with the file name and the reason; other plugins still load.
 //!
+//! Replacing and removing (hot reload, see [`super::watch`]): the map of plugins is an `Arc`
+//! swapped whole under a lock, so a call that already picked a plugin keeps its
+//! `Arc<LoadedPlugin>` and finishes on that version. Loading a file that is already loaded
+//! replaces its entry (even under a new driver name); a driver name served by another file
+//! is a collision and the newcomer is rejected.
+//!
 //! Choosing a plugin for a cloud: the cloud's explicit `driver:` wins; otherwise its
 //! `profile` (default `openstack`) is looked up in the host config's `profiles:` map, and
 //! failing that, in the profiles each plugin declares in `describe()`.
@@ -11,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 use wasmtime::component::Component;
@@ -33,6 +39,8 @@ pub struct LoadedPlugin {
     pub file: PathBuf,
     pub info: wit::DriverInfo,
     pub pre: CloudDriverPre<HostState>,
+    /// When this version was registered.
+    pub loaded_at: SystemTime,
 }
 
 /// Why no plugin could serve a cloud.
@@ -126,26 +134,63 @@ impl Registry {
             file: file.to_owned(),
             info,
             pre,
+            loaded_at: SystemTime::now(),
         });
+        let replaced = self.register(plugin.clone())?;
+        match replaced {
+            Some(old) => tracing::info!(
+                plugin = %plugin.name, version = %plugin.info.version, file = %file.display(),
+                previous = %old.name, previous_version = %old.info.version,
+                profiles = ?plugin.info.profiles, "plugin reloaded"
+            ),
+            None => tracing::info!(
+                plugin = %plugin.name, version = %plugin.info.version, file = %file.display(),
+                profiles = ?plugin.info.profiles, "plugin loaded"
+            ),
+        }
+        Ok(plugin)
+    }
+
+    /// Swaps `plugin` into the map, replacing whatever its file served before; returns that.
+    /// A driver name already served by another file is rejected and nothing changes.
+    fn register(&self, plugin: Arc<LoadedPlugin>) -> anyhow::Result<Option<Arc<LoadedPlugin>>> {
         let mut plugins = self.plugins.write().unwrap_or_else(|e| e.into_inner());
         if let Some(existing) = plugins.get(&*plugin.name)
             && existing.file != plugin.file
         {
             anyhow::bail!(
-                "{}: driver name '{}' is already served by {}",
-                file.display(),
+                "{}: driver name '{}' is already served by {}; remove one of the two files",
+                plugin.file.display(),
                 plugin.name,
                 existing.file.display()
             );
         }
         let mut next = (**plugins).clone();
-        next.insert(plugin.name.to_string(), plugin.clone());
+        let previous = next
+            .iter()
+            .find(|(_, p)| p.file == plugin.file)
+            .map(|(name, _)| name.clone())
+            .and_then(|name| next.remove(&name));
+        next.insert(plugin.name.to_string(), plugin);
         *plugins = Arc::new(next);
-        tracing::info!(
-            plugin = %plugin.name, version = %plugin.info.version, file = %file.display(),
-            profiles = ?plugin.info.profiles, "plugin loaded"
-        );
-        Ok(plugin)
+        Ok(previous)
+    }
+
+    /// Unloads the plugin loaded from `file`, if any, and returns it. Calls that already
+    /// picked it keep their `Arc` and finish on it.
+    pub fn remove_file(&self, file: &Path) -> Option<Arc<LoadedPlugin>> {
+        let mut plugins = self.plugins.write().unwrap_or_else(|e| e.into_inner());
+        let name = plugins
+            .iter()
+            .find(|(_, p)| p.file == file)
+            .map(|(name, _)| name.clone())?;
+        let mut next = (**plugins).clone();
+        let removed = next.remove(&name);
+        *plugins = Arc::new(next);
+        if let Some(plugin) = &removed {
+            tracing::info!(plugin = %plugin.name, version = %plugin.info.version, file = %file.display(), "plugin unloaded");
+        }
+        removed
     }
 
     pub fn plugins(&self) -> Arc<BTreeMap<String, Arc<LoadedPlugin>>> {
