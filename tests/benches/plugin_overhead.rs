@@ -2,6 +2,9 @@
 //! from the pool, the call, and the result lifted back — using the test plugin's `get-image`,
 //! which answers not-found without any I/O.
 //!
+//! Then: host memory across 1,000 faults of each kind (a trap, an endless loop stopped by its
+//! deadline, an allocation stopped by the memory limit), and a healthy call after them.
+//!
 //! Run: `cargo bench -p oaktree-tests --bench plugin_overhead`
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -44,5 +47,60 @@ async fn main() {
     println!(
         "host overhead per driver call (pooled instance + call + result, no HTTP), {CALLS} calls: {:.1} µs",
         per_call.as_secs_f64() * 1e6
+    );
+    faults(&call).await;
+}
+
+/// Resident memory of this process, from /proc (Linux).
+fn rss_mib() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: f64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4096.0 / (1024.0 * 1024.0)
+}
+
+async fn faults(healthy: &DriverCall) {
+    const FAULTS: usize = 1000;
+    let with_deadline = |ms: u64| DriverCall {
+        runtime: healthy.runtime.clone(),
+        plugin: healthy.plugin.clone(),
+        at: healthy.at.clone(),
+        config_json: healthy.config_json.clone(),
+        deadline: tokio::time::Instant::now() + Duration::from_millis(ms),
+        stats: Arc::new(CallStats::default()),
+    };
+    // Warm the pool slots the faults will use, then measure.
+    for _ in 0..10 {
+        let _ = with_deadline(5_000).list_servers().await;
+        let _ = with_deadline(5_000).list_flavors().await;
+        let _ = with_deadline(20).list_images().await;
+    }
+    let before = rss_mib();
+    let started = Instant::now();
+    for _ in 0..FAULTS {
+        assert!(matches!(
+            with_deadline(5_000).list_servers().await,
+            Err(CallError::Trap { .. })
+        ));
+    }
+    let after_traps = rss_mib();
+    for _ in 0..FAULTS {
+        assert!(matches!(
+            with_deadline(5_000).list_flavors().await,
+            Err(CallError::Trap { .. })
+        ));
+    }
+    let after_oom = rss_mib();
+    for _ in 0..FAULTS {
+        assert!(matches!(
+            with_deadline(15).list_images().await,
+            Err(CallError::Deadline)
+        ));
+    }
+    let after_loops = rss_mib();
+    let healthy_after = healthy.get_image("ami-none").await;
+    assert!(matches!(healthy_after, Err(CallError::Driver(_))));
+    println!(
+        "faults: {FAULTS} traps, {FAULTS} out-of-memory guests, {FAULTS} endless loops (15 ms deadline) in {:.1} s; RSS MiB: before {before:.1}, after traps {after_traps:.1}, after OOM {after_oom:.1}, after loops {after_loops:.1}; a healthy call afterwards answered",
+        started.elapsed().as_secs_f64()
     );
 }
