@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use oaktree::limits::settings::{HostLimit, LimitOverride};
 use oaktree_simcloud::{Fault, SimCloudConfig, SimConfig, SimRegionConfig};
-use oaktree_tests::proto::{CacheSource, CallOptions, ListRequest, LocationStatus, StatusKind};
-use oaktree_tests::{World, at, list_request};
+use oaktree_tests::proto::{CacheSource, CallOptions, ListRequest, StatusKind};
+use oaktree_tests::{World, list_request, status_at};
 
 fn one_cloud(regions: &[&str]) -> SimConfig {
     SimConfig::new(vec![SimCloudConfig::new(
@@ -36,10 +36,6 @@ fn limit(region: &str, rate: f64, burst: u32) -> HostLimit {
             max_in_flight: Some(1),
         },
     }
-}
-
-fn status<'a>(statuses: &'a [LocationStatus], location: &str) -> &'a LocationStatus {
-    statuses.iter().find(|s| at(s) == location).unwrap()
 }
 
 #[tokio::test]
@@ -257,17 +253,17 @@ async fn failures_of_a_chosen_kind_are_treated_as_empty_and_others_are_not() {
 
     let reply = client.list_networks(request).await.unwrap().into_inner();
 
-    let ignored = status(&reply.statuses, "alpha/one");
+    let ignored = status_at(&reply.statuses, "alpha/one");
     assert_eq!(ignored.kind(), StatusKind::Ok);
     assert_eq!(ignored.ignored_failure(), StatusKind::Unauthorized);
     assert_eq!(ignored.item_count, 0);
     assert!(!ignored.message.is_empty());
     assert_eq!(
-        status(&reply.statuses, "alpha/two").kind(),
+        status_at(&reply.statuses, "alpha/two").kind(),
         StatusKind::Unavailable
     );
     assert_eq!(
-        status(&reply.statuses, "alpha/three").kind(),
+        status_at(&reply.statuses, "alpha/three").kind(),
         StatusKind::Ok
     );
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use oaktree_simcloud::{Fault, SimCloudConfig, SimConfig, SimRegionConfig};
 use oaktree_tests::proto::StatusKind;
-use oaktree_tests::{World, at, list_request};
+use oaktree_tests::{World, at, list_request, status_at};
 
 fn two_clouds_two_regions() -> SimConfig {
     SimConfig::new(vec![
@@ -20,13 +20,6 @@ fn two_clouds_two_regions() -> SimConfig {
             vec![SimRegionConfig::new("one"), SimRegionConfig::new("two")],
         ),
     ])
-}
-
-fn status_of<'a>(
-    statuses: &'a [oaktree_tests::proto::LocationStatus],
-    location: &str,
-) -> &'a oaktree_tests::proto::LocationStatus {
-    statuses.iter().find(|s| at(s) == location).unwrap()
 }
 
 #[tokio::test]
@@ -44,12 +37,12 @@ async fn a_region_answering_503_is_reported_unavailable_and_the_rest_arrive() {
         .unwrap()
         .into_inner();
 
-    let failed = status_of(&reply.statuses, "beta/one");
+    let failed = status_at(&reply.statuses, "beta/one");
     assert_eq!(failed.kind(), StatusKind::Unavailable);
     assert!(failed.message.contains("503"), "{}", failed.message);
     for healthy in ["alpha/one", "alpha/two", "beta/two"] {
         assert_eq!(
-            status_of(&reply.statuses, healthy).kind(),
+            status_at(&reply.statuses, healthy).kind(),
             StatusKind::Ok,
             "{healthy}"
         );
@@ -81,7 +74,7 @@ async fn a_region_slower_than_the_deadline_times_out_while_the_rest_arrive() {
         elapsed < Duration::from_millis(1500),
         "answered after {elapsed:?}"
     );
-    let slow = status_of(&reply.statuses, "alpha/two");
+    let slow = status_at(&reply.statuses, "alpha/two");
     assert_eq!(slow.kind(), StatusKind::Timeout);
     assert_eq!(
         reply
@@ -141,11 +134,11 @@ async fn a_region_refusing_tokens_is_reported_unauthorized() {
         .into_inner();
 
     assert_eq!(
-        status_of(&reply.statuses, "alpha/one").kind(),
+        status_at(&reply.statuses, "alpha/one").kind(),
         StatusKind::Unauthorized
     );
     assert_eq!(
-        status_of(&reply.statuses, "alpha/two").kind(),
+        status_at(&reply.statuses, "alpha/two").kind(),
         StatusKind::Ok
     );
 }
@@ -165,13 +158,13 @@ async fn a_cloud_whose_keystone_refuses_the_password_is_unauthorized_everywhere_
 
     for location in ["beta/one", "beta/two"] {
         assert_eq!(
-            status_of(&reply.statuses, location).kind(),
+            status_at(&reply.statuses, location).kind(),
             StatusKind::Unauthorized,
             "{location}"
         );
     }
     assert_eq!(
-        status_of(&reply.statuses, "alpha/one").kind(),
+        status_at(&reply.statuses, "alpha/one").kind(),
         StatusKind::Ok
     );
 }

@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use oaktree_simcloud::{SimCloudConfig, SimConfig, SimRegionConfig};
-use oaktree_tests::proto::{LocationStatus, StatusKind};
-use oaktree_tests::{World, at, built_plugin, list_request};
+use oaktree_tests::proto::StatusKind;
+use oaktree_tests::{World, built_plugin, list_request, status_at};
 
 const BROKEN_CLOUD: &str = "  broken:\n    profile: faulty\n    auth:\n      auth_url: http://127.0.0.1:9/identity\n    regions: [one]\n";
 
@@ -24,10 +24,6 @@ async fn world() -> World {
     .unwrap()
 }
 
-fn status<'a>(statuses: &'a [LocationStatus], location: &str) -> &'a LocationStatus {
-    statuses.iter().find(|s| at(s) == location).unwrap()
-}
-
 #[tokio::test]
 async fn a_trapping_plugin_fails_only_its_location() {
     let world = world().await;
@@ -39,10 +35,13 @@ async fn a_trapping_plugin_fails_only_its_location() {
         .unwrap()
         .into_inner();
 
-    let broken = status(&reply.statuses, "broken/one");
+    let broken = status_at(&reply.statuses, "broken/one");
     assert_eq!(broken.kind(), StatusKind::Internal);
     assert!(broken.message.contains("trapped"), "{}", broken.message);
-    assert_eq!(status(&reply.statuses, "alpha/one").kind(), StatusKind::Ok);
+    assert_eq!(
+        status_at(&reply.statuses, "alpha/one").kind(),
+        StatusKind::Ok
+    );
     assert_eq!(reply.servers.len(), SimRegionConfig::new("x").servers);
 }
 
@@ -62,10 +61,13 @@ async fn a_plugin_looping_forever_is_stopped_at_the_deadline() {
         started.elapsed()
     );
     assert_eq!(
-        status(&reply.statuses, "broken/one").kind(),
+        status_at(&reply.statuses, "broken/one").kind(),
         StatusKind::Timeout
     );
-    assert_eq!(status(&reply.statuses, "alpha/one").kind(), StatusKind::Ok);
+    assert_eq!(
+        status_at(&reply.statuses, "alpha/one").kind(),
+        StatusKind::Ok
+    );
 }
 
 #[tokio::test]
@@ -79,9 +81,12 @@ async fn a_plugin_allocating_without_bound_hits_its_memory_limit() {
         .unwrap()
         .into_inner();
 
-    let broken = status(&reply.statuses, "broken/one");
+    let broken = status_at(&reply.statuses, "broken/one");
     assert_eq!(broken.kind(), StatusKind::Internal, "{}", broken.message);
-    assert_eq!(status(&reply.statuses, "alpha/one").kind(), StatusKind::Ok);
+    assert_eq!(
+        status_at(&reply.statuses, "alpha/one").kind(),
+        StatusKind::Ok
+    );
 }
 
 #[tokio::test]

@@ -161,6 +161,21 @@ pub fn at(status: &proto::LocationStatus) -> String {
     format!("{}/{}", location.cloud, location.region)
 }
 
+/// The status of `location` (`cloud/region`) among a reply's statuses; panics naming the
+/// locations present when it is missing.
+pub fn status_at<'a>(
+    statuses: &'a [proto::LocationStatus],
+    location: &str,
+) -> &'a proto::LocationStatus {
+    statuses
+        .iter()
+        .find(|s| at(s) == location)
+        .unwrap_or_else(|| {
+            let present: Vec<String> = statuses.iter().map(at).collect();
+            panic!("no status for {location}; statuses are for {present:?}")
+        })
+}
+
 /// The Python interpreter of the repository's venv (see README), or `OAKTREE_PYTHON`.
 pub fn python() -> PathBuf {
     std::env::var_os("OAKTREE_PYTHON")
