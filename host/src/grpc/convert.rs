@@ -261,7 +261,7 @@ pub fn plugin(plugin: &LoadedPlugin) -> proto::PluginInfo {
         capabilities: info
             .capabilities
             .iter()
-            .map(|c| capability_name(*c).to_owned())
+            .map(|c| capability_name(*c))
             .collect(),
         image_disk_formats: info.image_disk_formats.clone(),
         floating_ips: floating_ip_model_name(info.floating_ips).to_owned(),
@@ -285,17 +285,21 @@ pub fn plugin(plugin: &LoadedPlugin) -> proto::PluginInfo {
 }
 
 /// The WIT name of a capability (`list-images`), as the proto documents it.
-fn capability_name(capability: wit::Capability) -> &'static str {
-    match capability {
-        wit::Capability::ListImages => "list-images",
-        wit::Capability::GetImage => "get-image",
-        wit::Capability::ListFlavors => "list-flavors",
-        wit::Capability::GetFlavor => "get-flavor",
-        wit::Capability::ListServers => "list-servers",
-        wit::Capability::GetServer => "get-server",
-        wit::Capability::ListNetworks => "list-networks",
-        wit::Capability::GetNetwork => "get-network",
+fn capability_name(capability: wit::Capability) -> String {
+    // The generated enum's Debug is the WIT name in UpperCamelCase.
+    let camel = format!("{capability:?}");
+    let mut kebab = String::with_capacity(camel.len() + 4);
+    for (i, c) in camel.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                kebab.push('-');
+            }
+            kebab.push(c.to_ascii_lowercase());
+        } else {
+            kebab.push(c);
+        }
     }
+    kebab
 }
 
 fn floating_ip_model_name(model: wit::FloatingIpModel) -> &'static str {

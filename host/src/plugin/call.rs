@@ -16,6 +16,7 @@ use wasmtime::{Store, StoreLimitsBuilder, Trap, UpdateDeadline};
 use wasmtime_wasi::WasiCtx;
 
 use super::bindings::wit;
+use super::blob::Blob;
 use super::registry::LoadedPlugin;
 use super::runtime::{CallStats, HostState, Runtime};
 use crate::location::CloudRegion;
@@ -110,6 +111,71 @@ driver_functions! {
     get_server => call_get_server(id: &str) -> wit::Server;
     list_networks => call_list_networks() -> Vec<wit::Network>;
     get_network => call_get_network(id: &str) -> wit::Network;
+    create_server => call_create_server(spec: &wit::ServerCreate) -> wit::Server;
+    delete_server => call_delete_server(id: &str) -> ();
+    list_floating_ips => call_list_floating_ips() -> Vec<wit::FloatingIp>;
+    get_floating_ip => call_get_floating_ip(id: &str) -> wit::FloatingIp;
+    create_floating_ip => call_create_floating_ip(spec: &wit::FloatingIpCreate) -> wit::FloatingIp;
+    attach_floating_ip => call_attach_floating_ip(id: &str, server_id: &str) -> wit::FloatingIp;
+    delete_floating_ip => call_delete_floating_ip(id: &str) -> ();
+    list_keypairs => call_list_keypairs() -> Vec<wit::Keypair>;
+    get_keypair => call_get_keypair(name: &str) -> wit::Keypair;
+    create_keypair => call_create_keypair(spec: &wit::KeypairCreate) -> wit::Keypair;
+    delete_keypair => call_delete_keypair(name: &str) -> ();
+    list_security_groups => call_list_security_groups() -> Vec<wit::SecurityGroup>;
+    get_security_group => call_get_security_group(id: &str) -> wit::SecurityGroup;
+    create_security_group => call_create_security_group(spec: &wit::SecurityGroupCreate) -> wit::SecurityGroup;
+    delete_security_group => call_delete_security_group(id: &str) -> ();
+    create_security_group_rule => call_create_security_group_rule(spec: &wit::SecurityGroupRuleCreate) -> wit::SecurityGroupRule;
+    delete_security_group_rule => call_delete_security_group_rule(id: &str) -> ();
+    list_subnets => call_list_subnets() -> Vec<wit::Subnet>;
+    get_subnet => call_get_subnet(id: &str) -> wit::Subnet;
+    create_subnet => call_create_subnet(spec: &wit::SubnetCreate) -> wit::Subnet;
+    delete_subnet => call_delete_subnet(id: &str) -> ();
+    list_volumes => call_list_volumes() -> Vec<wit::Volume>;
+    get_volume => call_get_volume(id: &str) -> wit::Volume;
+    create_volume => call_create_volume(spec: &wit::VolumeCreate) -> wit::Volume;
+    delete_volume => call_delete_volume(id: &str) -> ();
+    image_formats => call_image_formats() -> Vec<String>;
+    delete_image => call_delete_image(id: &str) -> ();
+    cleanup => call_cleanup(kind: &str, id: &str) -> ();
+}
+
+impl DriverCall {
+    /// Creates an image from host-held bytes: the blob is put in the call's resource table and
+    /// lent to the driver, which can only measure it and attach it to `http.send-blob`.
+    pub async fn create_image(
+        &self,
+        spec: &wit::ImageCreate,
+        blob: &Blob,
+    ) -> Result<wit::Image, CallError> {
+        let started = Instant::now();
+        let result = async {
+            let (mut store, driver) = self.instantiate().await?;
+            let handle = store
+                .data_mut()
+                .table
+                .push(blob.clone())
+                .map_err(|e| CallError::Host(format!("could not lend the image blob: {e}")))?;
+            let ctx = self.context();
+            let outcome = tokio::time::timeout_at(
+                self.deadline,
+                driver
+                    .oaktree_cloud_driver()
+                    .call_create_image(&mut store, &ctx, spec, handle),
+            )
+            .await;
+            self.settle(outcome)
+        }
+        .await;
+        self.runtime.metrics().plugin_call(
+            &self.plugin.name,
+            "create_image",
+            outcome_label(&result),
+            started.elapsed(),
+        );
+        result
+    }
 }
 
 impl DriverCall {

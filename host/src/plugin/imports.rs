@@ -10,10 +10,12 @@ use std::time::Duration;
 use tracing::{Level, event};
 
 use super::bindings::http_api::{HttpError, Method, Request, Response};
-use super::bindings::{http_api, log_api, state_api, wit};
+use super::bindings::{http_api, ledger_api, log_api, state_api, wit};
+use super::blob::Blob;
 use super::retry::{self, Verdict};
 use super::runtime::HostState;
 use crate::limits::LimitError;
+use wasmtime::component::Resource;
 
 /// How long a cloud-region's budget pauses after a 429 that gave no Retry-After.
 const DEFAULT_THROTTLE_PAUSE: Duration = Duration::from_secs(1);
@@ -25,6 +27,36 @@ impl wit::Host for HostState {}
 
 impl http_api::Host for HostState {
     async fn send(&mut self, req: Request) -> Result<Response, HttpError> {
+        self.send_request(req, None).await
+    }
+
+    async fn send_blob(
+        &mut self,
+        req: Request,
+        body: Resource<Blob>,
+    ) -> Result<Response, HttpError> {
+        if req.body.is_some() {
+            return Err(HttpError::Denied(
+                "send-blob takes its body from the blob; the request's own body must be none"
+                    .to_owned(),
+            ));
+        }
+        let blob = match self.table.get(&body) {
+            Ok(blob) => blob.clone(),
+            Err(e) => return Err(HttpError::Denied(format!("unknown blob handle: {e}"))),
+        };
+        self.send_request(req, Some(blob)).await
+    }
+}
+
+impl HostState {
+    /// Sends one driver request under the call's deadline, budget and retry policy. A blob
+    /// body streams from disk and is never retried (it is never a GET).
+    async fn send_request(
+        &mut self,
+        req: Request,
+        blob: Option<Blob>,
+    ) -> Result<Response, HttpError> {
         let url = reqwest::Url::parse(&req.url)
             .map_err(|e| HttpError::Denied(format!("malformed URL {:?}: {e}", req.url)))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -87,6 +119,22 @@ impl http_api::Host for HostState {
             }
             if let Some(body) = &req.body {
                 builder = builder.body(body.clone());
+            }
+            if let Some(blob) = &blob {
+                let body = blob.body().await.map_err(|e| {
+                    HttpError::Other(format!(
+                        "could not read the host's blob {}: {e}",
+                        blob.file().path.display()
+                    ))
+                })?;
+                if !req
+                    .headers
+                    .iter()
+                    .any(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+                {
+                    builder = builder.header("content-length", blob.file().size);
+                }
+                builder = builder.body(body);
             }
             let result = send_and_read(builder, left).await;
             drop(permit);
@@ -258,5 +306,16 @@ impl log_api::Host for HostState {
             log_api::Level::Warn => event!(Level::WARN, plugin, cloud, region, "{message}"),
             log_api::Level::Error => event!(Level::ERROR, plugin, cloud, region, "{message}"),
         }
+    }
+}
+
+impl ledger_api::Host for HostState {
+    async fn created(&mut self, kind: String, id: String) {
+        tracing::debug!(plugin = %self.plugin, kind, id, "driver recorded a created resource");
+        self.stats.ledger_created(kind, id);
+    }
+
+    async fn settled(&mut self, kind: String, id: String) {
+        self.stats.ledger_settled(&kind, &id);
     }
 }

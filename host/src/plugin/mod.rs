@@ -12,6 +12,7 @@
 //!    `.wasm` files take effect without a restart; calls in flight finish on the old version.
 
 pub mod bindings;
+pub mod blob;
 pub mod call;
 pub mod imports;
 pub mod registry;

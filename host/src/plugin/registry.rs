@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context;
 use wasmtime::component::Component;
 
-use super::bindings::{CloudDriverPre, wit};
+use super::bindings::{CloudDriverPre, WIT_PACKAGE, wit};
 use super::call::{classify_trap, new_store};
 use super::runtime::{HostState, Runtime};
 use crate::location::CloudRegion;
@@ -113,14 +113,16 @@ impl Registry {
             .instantiate_pre(&component)
             .map_err(|e| {
                 anyhow::anyhow!(
-                    "{} does not fit the oaktree:cloud@0.1.0 cloud-driver world: {e:#}",
-                    file.display()
+                    "{} does not fit the {WIT_PACKAGE} cloud-driver world{}: {e:#}",
+                    file.display(),
+                    built_against(&component, self.runtime.engine())
                 )
             })?;
         let pre = CloudDriverPre::new(pre).map_err(|e| {
             anyhow::anyhow!(
-                "{} does not export the oaktree:cloud@0.1.0 driver: {e:#}",
-                file.display()
+                "{} does not export the {WIT_PACKAGE} driver{}: {e:#}",
+                file.display(),
+                built_against(&component, self.runtime.engine())
             )
         })?;
         let info = describe(&self.runtime, &pre, file).await?;
@@ -286,4 +288,24 @@ async fn describe(
             classify_trap(&name, trap)
         )
     })
+}
+
+/// ", it was built against oaktree:cloud@X; rebuild it against this release's wit/" when
+/// the component exports another version of the driver interface, else nothing.
+fn built_against(component: &Component, engine: &wasmtime::Engine) -> String {
+    let other = component
+        .component_type()
+        .exports(engine)
+        .map(|(name, _)| name.to_owned())
+        .find(|name| name.starts_with("oaktree:cloud/driver@"));
+    match other {
+        Some(name) => {
+            let version = name.trim_start_matches("oaktree:cloud/driver@");
+            format!(
+                " (it was built against oaktree:cloud@{version}; rebuild it against this \
+                 release's wit/, which is {WIT_PACKAGE})"
+            )
+        }
+        None => String::new(),
+    }
 }

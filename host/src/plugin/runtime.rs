@@ -8,8 +8,8 @@
 //!   its deadline.
 //!   A guest blocked in a host call is bounded separately: host calls get the time left.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
@@ -59,6 +59,9 @@ pub struct CallStats {
     pub limiter_wait_us: AtomicU64,
     /// HTTP attempts made, retries included.
     pub http_attempts: AtomicU32,
+    /// Resources the driver reported creating (`ledger.created`) and not yet settled, as
+    /// (kind, id), in creation order.
+    created: Mutex<Vec<(String, String)>>,
 }
 
 impl CallStats {
@@ -68,6 +71,25 @@ impl CallStats {
 
     pub fn http_attempts(&self) -> u32 {
         self.http_attempts.load(Ordering::Relaxed)
+    }
+
+    pub fn ledger_created(&self, kind: String, id: String) {
+        self.created_entries().push((kind, id));
+    }
+
+    pub fn ledger_settled(&self, kind: &str, id: &str) {
+        self.created_entries()
+            .retain(|(k, i)| !(k == kind && i == id));
+    }
+
+    /// What the driver created and did not settle during the call.
+    pub fn unsettled(&self) -> Vec<(String, String)> {
+        self.created_entries().clone()
+    }
+
+    fn created_entries(&self) -> std::sync::MutexGuard<'_, Vec<(String, String)>> {
+        // A poisoned lock only means a panic elsewhere mid-push; the list is still usable.
+        self.created.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -81,7 +81,172 @@ impl Guest for Faulty {
     fn get_network(_ctx: CallContext, id: String) -> Result<Network, Error> {
         Err(Error::NotFound(id))
     }
+
+    // Writes: this driver offers none (its describe() declares no write capability).
+
+    fn create_server(
+        _ctx: CallContext,
+        _spec: oaktree::cloud::types::ServerCreate,
+    ) -> Result<oaktree::cloud::types::Server, Error> {
+        Err(unsupported("create-server"))
+    }
+
+    fn delete_server(_ctx: CallContext, _id: String) -> Result<(), Error> {
+        Err(unsupported("delete-server"))
+    }
+
+    fn list_floating_ips(
+        _ctx: CallContext,
+    ) -> Result<Vec<oaktree::cloud::types::FloatingIp>, Error> {
+        Err(unsupported("list-floating-ips"))
+    }
+
+    fn get_floating_ip(
+        _ctx: CallContext,
+        _id: String,
+    ) -> Result<oaktree::cloud::types::FloatingIp, Error> {
+        Err(unsupported("get-floating-ip"))
+    }
+
+    fn create_floating_ip(
+        _ctx: CallContext,
+        _spec: oaktree::cloud::types::FloatingIpCreate,
+    ) -> Result<oaktree::cloud::types::FloatingIp, Error> {
+        Err(unsupported("create-floating-ip"))
+    }
+
+    fn attach_floating_ip(
+        _ctx: CallContext,
+        _id: String,
+        _server_id: String,
+    ) -> Result<oaktree::cloud::types::FloatingIp, Error> {
+        Err(unsupported("attach-floating-ip"))
+    }
+
+    fn delete_floating_ip(_ctx: CallContext, _id: String) -> Result<(), Error> {
+        Err(unsupported("delete-floating-ip"))
+    }
+
+    fn list_keypairs(_ctx: CallContext) -> Result<Vec<oaktree::cloud::types::Keypair>, Error> {
+        Err(unsupported("list-keypairs"))
+    }
+
+    fn get_keypair(
+        _ctx: CallContext,
+        _name: String,
+    ) -> Result<oaktree::cloud::types::Keypair, Error> {
+        Err(unsupported("get-keypair"))
+    }
+
+    fn create_keypair(
+        _ctx: CallContext,
+        _spec: oaktree::cloud::types::KeypairCreate,
+    ) -> Result<oaktree::cloud::types::Keypair, Error> {
+        Err(unsupported("create-keypair"))
+    }
+
+    fn delete_keypair(_ctx: CallContext, _name: String) -> Result<(), Error> {
+        Err(unsupported("delete-keypair"))
+    }
+
+    fn list_security_groups(
+        _ctx: CallContext,
+    ) -> Result<Vec<oaktree::cloud::types::SecurityGroup>, Error> {
+        Err(unsupported("list-security-groups"))
+    }
+
+    fn get_security_group(
+        _ctx: CallContext,
+        _id: String,
+    ) -> Result<oaktree::cloud::types::SecurityGroup, Error> {
+        Err(unsupported("get-security-group"))
+    }
+
+    fn create_security_group(
+        _ctx: CallContext,
+        _spec: oaktree::cloud::types::SecurityGroupCreate,
+    ) -> Result<oaktree::cloud::types::SecurityGroup, Error> {
+        Err(unsupported("create-security-group"))
+    }
+
+    fn delete_security_group(_ctx: CallContext, _id: String) -> Result<(), Error> {
+        Err(unsupported("delete-security-group"))
+    }
+
+    fn create_security_group_rule(
+        _ctx: CallContext,
+        _spec: oaktree::cloud::types::SecurityGroupRuleCreate,
+    ) -> Result<oaktree::cloud::types::SecurityGroupRule, Error> {
+        Err(unsupported("create-security-group-rule"))
+    }
+
+    fn delete_security_group_rule(_ctx: CallContext, _id: String) -> Result<(), Error> {
+        Err(unsupported("delete-security-group-rule"))
+    }
+
+    fn list_subnets(_ctx: CallContext) -> Result<Vec<oaktree::cloud::types::Subnet>, Error> {
+        Err(unsupported("list-subnets"))
+    }
+
+    fn get_subnet(_ctx: CallContext, _id: String) -> Result<oaktree::cloud::types::Subnet, Error> {
+        Err(unsupported("get-subnet"))
+    }
+
+    fn create_subnet(
+        _ctx: CallContext,
+        _spec: oaktree::cloud::types::SubnetCreate,
+    ) -> Result<oaktree::cloud::types::Subnet, Error> {
+        Err(unsupported("create-subnet"))
+    }
+
+    fn delete_subnet(_ctx: CallContext, _id: String) -> Result<(), Error> {
+        Err(unsupported("delete-subnet"))
+    }
+
+    fn list_volumes(_ctx: CallContext) -> Result<Vec<oaktree::cloud::types::Volume>, Error> {
+        Err(unsupported("list-volumes"))
+    }
+
+    fn get_volume(_ctx: CallContext, _id: String) -> Result<oaktree::cloud::types::Volume, Error> {
+        Err(unsupported("get-volume"))
+    }
+
+    fn create_volume(
+        _ctx: CallContext,
+        _spec: oaktree::cloud::types::VolumeCreate,
+    ) -> Result<oaktree::cloud::types::Volume, Error> {
+        Err(unsupported("create-volume"))
+    }
+
+    fn delete_volume(_ctx: CallContext, _id: String) -> Result<(), Error> {
+        Err(unsupported("delete-volume"))
+    }
+
+    fn image_formats(_ctx: CallContext) -> Result<Vec<String>, Error> {
+        Err(unsupported("image-formats"))
+    }
+
+    fn create_image(
+        _ctx: CallContext,
+        _spec: oaktree::cloud::types::ImageCreate,
+        _data: &oaktree::cloud::blobs::Blob,
+    ) -> Result<oaktree::cloud::types::Image, Error> {
+        Err(unsupported("create-image"))
+    }
+
+    fn delete_image(_ctx: CallContext, _id: String) -> Result<(), Error> {
+        Err(unsupported("delete-image"))
+    }
+
+    fn cleanup(_ctx: CallContext, _kind: String, _id: String) -> Result<(), Error> {
+        Err(unsupported("cleanup"))
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
 export!(Faulty);
+
+/// The error of a function this driver does not offer.
+fn unsupported(function: &str) -> Error {
+    Error::Unsupported(format!("the faulty driver does not offer {function}"))
+}

@@ -38,6 +38,19 @@ pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str
 }
 
 /// A 2xx response's JSON body (`null` when empty), or the error its status means.
+/// The HTTP verb as text, for error messages.
+pub fn method_name(method: crate::oaktree::cloud::http::Method) -> &'static str {
+    use crate::oaktree::cloud::http::Method;
+    match method {
+        Method::Get => "GET",
+        Method::Head => "HEAD",
+        Method::Post => "POST",
+        Method::Put => "PUT",
+        Method::Patch => "PATCH",
+        Method::Delete => "DELETE",
+    }
+}
+
 pub fn check(service: &str, method: &str, url: &str, response: &Response) -> Result<Value, Error> {
     if !(200..300).contains(&response.status) {
         return Err(status_error(service, method, url, response));

@@ -160,6 +160,16 @@ impl Config {
         })
     }
 
+    /// The disk formats this cloud-region accepts for uploads, preferred first: the
+    /// configured `image_format` (clouds.yaml or the vendor profile) alone when set, else the
+    /// driver's defaults.
+    pub fn image_formats(&self, defaults: &[String]) -> Vec<String> {
+        match self.setting("image_format") {
+            Some(format) if !format.is_empty() => vec![format.to_ascii_lowercase()],
+            _ => defaults.to_vec(),
+        }
+    }
+
     /// A top-level setting as text.
     pub fn setting(&self, key: &str) -> Option<String> {
         self.settings.get(key).and_then(text)

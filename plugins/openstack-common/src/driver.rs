@@ -19,12 +19,12 @@ use crate::oaktree::cloud::types::{CallContext, Error, Flavor, Image, Network, S
 
 /// One driver call's view of a cloud-region.
 pub struct Session<'h, H: Host> {
-    host: &'h H,
-    config: Config,
-    key: String,
-    token: Token,
+    pub(crate) host: &'h H,
+    pub(crate) config: Config,
+    pub(crate) key: String,
+    pub(crate) token: Token,
     /// Whether the token came from the state store (and may have been revoked since).
-    cached: bool,
+    pub(crate) cached: bool,
 }
 
 impl<'h, H: Host> Session<'h, H> {
@@ -107,7 +107,7 @@ impl<'h, H: Host> Session<'h, H> {
     }
 
     /// Every item of a list, following the vendor's pagination from `<endpoint>/<path>`.
-    fn list(
+    pub(crate) fn list(
         &mut self,
         service: &str,
         path: &str,
@@ -122,7 +122,7 @@ impl<'h, H: Host> Session<'h, H> {
     }
 
     /// One resource from `<endpoint>/<collection>/<id>`, unwrapped from `item_key` when given.
-    fn get_one(
+    pub(crate) fn get_one(
         &mut self,
         service: &str,
         collection: &str,
@@ -149,7 +149,7 @@ impl<'h, H: Host> Session<'h, H> {
     }
 
     /// GET with the token; a 401 on a cached token re-authenticates once and retries once.
-    fn get(&mut self, service: &str, url: &str) -> Result<Value, Error> {
+    pub(crate) fn get(&mut self, service: &str, url: &str) -> Result<Value, Error> {
         match self.get_once(service, url) {
             Err(Error::Unauthorized(message)) if self.cached => {
                 self.host.log(
@@ -163,6 +163,67 @@ impl<'h, H: Host> Session<'h, H> {
             }
             other => other,
         }
+    }
+
+    /// The endpoint of `service` for this cloud-region (catalog, interface, overrides).
+    pub(crate) fn endpoint(&self, service: &str) -> Result<String, Error> {
+        catalog::endpoint(&self.token.catalog, &self.config, service)
+    }
+
+    /// A write (POST, PUT, PATCH, DELETE) with the token and an optional JSON body. Like
+    /// [`Self::get`], a 401 on a cached token re-authenticates once and retries once (the
+    /// cloud refused the request, so it did nothing). Answers with the JSON body, or `null`
+    /// when the body is empty (204).
+    pub(crate) fn send_json(
+        &mut self,
+        method: Method,
+        service: &str,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, Error> {
+        match self.send_json_once(method, service, url, body) {
+            Err(Error::Unauthorized(message)) if self.cached => {
+                self.host.log(
+                    Level::Info,
+                    &format!("cached keystone token refused ({message}); re-authenticating"),
+                );
+                self.host.state_delete(&self.key);
+                self.token = auth::authenticate(self.host, &self.config, &self.key)?;
+                self.cached = false;
+                self.send_json_once(method, service, url, body)
+            }
+            other => other,
+        }
+    }
+
+    fn send_json_once(
+        &self,
+        method: Method,
+        service: &str,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, Error> {
+        let mut headers = client::base_headers();
+        headers.push(("x-auth-token".into(), self.token.token.clone()));
+        if body.is_some() {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
+        let request = Request {
+            method,
+            url: url.into(),
+            headers,
+            body: body.map(|b| b.to_string().into_bytes()),
+            service: service.into(),
+        };
+        let verb = client::method_name(method);
+        let response = self
+            .host
+            .send(request)
+            .map_err(|e| client::transport_error(service, url, e))?;
+        if response.body.is_empty() && (200..300).contains(&response.status) {
+            return Ok(Value::Null);
+        }
+        client::check(service, verb, url, &response)
     }
 
     fn get_once(&self, service: &str, url: &str) -> Result<Value, Error> {

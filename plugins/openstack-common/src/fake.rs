@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 
 use serde_json::Value;
 
-use crate::host::Host;
+use crate::host::{Host, ImageData};
 use crate::oaktree::cloud::http::{HttpError, Method, Request, Response};
 use crate::oaktree::cloud::log::Level;
 
@@ -20,6 +20,10 @@ pub struct FakeHost {
     pub requests: RefCell<Vec<Request>>,
     pub state: RefCell<HashMap<String, Stored>>,
     pub logs: RefCell<Vec<String>>,
+    /// Sizes of the blobs attached to `send_blob` requests, in order.
+    pub blobs_sent: RefCell<Vec<u64>>,
+    /// What the driver reported to the ledger and has not settled, as (kind, id).
+    pub ledger: RefCell<Vec<(String, String)>>,
 }
 
 impl FakeHost {
@@ -53,11 +57,7 @@ impl FakeHost {
 
 impl Host for FakeHost {
     fn send(&self, request: Request) -> Result<Response, HttpError> {
-        let method = match request.method {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            _ => "OTHER",
-        };
+        let method = crate::client::method_name(request.method);
         let key = format!("{method} {}", request.url);
         self.requests.borrow_mut().push(request);
         let mut routes = self.routes.borrow_mut();
@@ -70,6 +70,21 @@ impl Host for FakeHost {
             queue.front().cloned()
         };
         response.ok_or_else(|| HttpError::Other(format!("no response left for {key}")))
+    }
+
+    fn send_blob(&self, request: Request, data: &ImageData<'_>) -> Result<Response, HttpError> {
+        self.blobs_sent.borrow_mut().push(data.size);
+        self.send(request)
+    }
+
+    fn ledger_created(&self, kind: &str, id: &str) {
+        self.ledger.borrow_mut().push((kind.into(), id.into()));
+    }
+
+    fn ledger_settled(&self, kind: &str, id: &str) {
+        self.ledger
+            .borrow_mut()
+            .retain(|(k, i)| !(k == kind && i == id));
     }
 
     fn state_get(&self, key: &str) -> Option<Vec<u8>> {
