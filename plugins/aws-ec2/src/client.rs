@@ -62,6 +62,11 @@ impl<'h, H: Host> Client<'h, H> {
         &self.config
     }
 
+    /// Emits a log line through the host.
+    pub fn log(&self, level: Level, message: &str) {
+        self.host.log(level, message);
+    }
+
     /// Calls `action` with `params` and returns the 2xx body as text.
     pub fn call(&self, action: &str, params: &[(String, String)]) -> Result<String, Error> {
         let body = form(action, params);
@@ -212,6 +217,29 @@ pub fn error_for(code: &str, status: u16, message: String, retry_after_ms: Optio
             return Error::Conflict(message);
         }
         _ => {}
+    }
+    // Already exists (`InvalidKeyPair.Duplicate`, `InvalidGroup.Duplicate`,
+    // `InvalidPermission.Duplicate`), overlaps (`InvalidSubnet.Conflict`) or is still used
+    // (`VolumeInUse`, `InvalidGroup.InUse`, `InvalidIPAddress.InUse`): the resource's state
+    // refuses the request.
+    if code.ends_with(".Duplicate")
+        || code.ends_with(".Conflict")
+        || code.ends_with("InUse")
+        || code == "Resource.AlreadyAssociated"
+        || code == "InsufficientFreeAddressesInSubnet"
+    {
+        return Error::Conflict(message);
+    }
+    // `InsufficientInstanceCapacity` and kin: AWS has no room for the request in that zone right
+    // now; it is the vendor's shortage, worth retrying later or elsewhere.
+    if code.starts_with("Insufficient") && code.ends_with("Capacity") {
+        return Error::Unavailable(message);
+    }
+    // `InstanceLimitExceeded`, `VcpuLimitExceeded`, `AddressLimitExceeded`, ...: an account
+    // quota. Valid credentials refused, as nova's quota errors are (403), so `forbidden`.
+    // (`RequestLimitExceeded`, the throttle, is matched above.)
+    if code.ends_with("LimitExceeded") {
+        return Error::Forbidden(message);
     }
     if code.ends_with(".NotFound") || code.ends_with("NotFound") {
         return Error::NotFound(message);

@@ -134,6 +134,34 @@ fn aws_error_codes_map_to_the_wit_errors() {
         ("IncorrectInstanceState", 400, |e| {
             matches!(e, Error::Conflict(_))
         }),
+        ("InvalidKeyPair.Duplicate", 400, |e| {
+            matches!(e, Error::Conflict(_))
+        }),
+        ("InvalidGroup.Duplicate", 400, |e| {
+            matches!(e, Error::Conflict(_))
+        }),
+        ("InvalidPermission.Duplicate", 400, |e| {
+            matches!(e, Error::Conflict(_))
+        }),
+        ("InvalidSubnet.Conflict", 400, |e| {
+            matches!(e, Error::Conflict(_))
+        }),
+        ("VolumeInUse", 400, |e| matches!(e, Error::Conflict(_))),
+        ("InvalidGroup.InUse", 400, |e| {
+            matches!(e, Error::Conflict(_))
+        }),
+        ("InsufficientInstanceCapacity", 500, |e| {
+            matches!(e, Error::Unavailable(_))
+        }),
+        ("InstanceLimitExceeded", 400, |e| {
+            matches!(e, Error::Forbidden(_))
+        }),
+        ("VcpuLimitExceeded", 400, |e| {
+            matches!(e, Error::Forbidden(_))
+        }),
+        ("InvalidPermission.NotFound", 400, |e| {
+            matches!(e, Error::NotFound(_))
+        }),
         ("SomethingNew", 400, |e| matches!(e, Error::Invalid(_))),
         ("SomethingNew", 418, |e| matches!(e, Error::Other(_))),
     ];

@@ -5,7 +5,8 @@
 //! 1. credentials: `aws_access_key_id`, `aws_secret_access_key`, optional `aws_session_token` at
 //!    the top level, or `access_key_id`, `secret_access_key`, `session_token` under `auth:`;
 //! 2. the endpoint: `endpoint_url` (e.g. a moto server), else `https://ec2.<region>.amazonaws.com`;
-//! 3. `image_owners`: whose AMIs `list-images` returns (default `[self]`).
+//! 3. `image_owners`: whose AMIs `list-images` returns (default `[self]`);
+//! 4. `vpc_id`: the VPC new security groups go into (default: the region's default VPC).
 //!
 //! A missing key is an `invalid` error that names the key and where to put it.
 
@@ -26,6 +27,8 @@ pub struct Config {
     /// `Owner.N` values for DescribeImages. Public AMIs number in the thousands per region, so
     /// the default is the account's own (`self`); `[self, amazon]` widens it.
     pub image_owners: Vec<String>,
+    /// The VPC `create-security-group` uses; none means the region's default VPC.
+    pub vpc_id: Option<String>,
 }
 
 impl Config {
@@ -97,6 +100,7 @@ impl Config {
             endpoint,
             region,
             image_owners,
+            vpc_id: text(top.get("vpc_id")),
         })
     }
 

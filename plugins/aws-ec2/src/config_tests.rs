@@ -61,3 +61,19 @@ fn default_ports_are_left_out_of_the_host_header() {
     .unwrap();
     assert_eq!(c.host_header(), "ec2.example");
 }
+
+#[test]
+fn vpc_id_is_read_when_given_and_absent_otherwise() {
+    let c = Config::parse(
+        r#"{"aws_access_key_id":"AK","aws_secret_access_key":"SK","vpc_id":"vpc-1"}"#,
+        "us-east-1",
+    )
+    .unwrap();
+    assert_eq!(c.vpc_id.as_deref(), Some("vpc-1"));
+    let c = Config::parse(
+        r#"{"aws_access_key_id":"AK","aws_secret_access_key":"SK"}"#,
+        "us-east-1",
+    )
+    .unwrap();
+    assert_eq!(c.vpc_id, None);
+}

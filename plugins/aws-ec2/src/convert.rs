@@ -24,7 +24,7 @@ pub fn server_status(state: &str) -> String {
     }
 }
 
-fn project(owner: Option<String>) -> Option<Project> {
+pub(crate) fn project(owner: Option<String>) -> Option<Project> {
     owner.map(|id| Project {
         id: Some(id),
         name: None,
@@ -33,7 +33,7 @@ fn project(owner: Option<String>) -> Option<Project> {
     })
 }
 
-fn name_tag(tags: &[(String, String)]) -> String {
+pub(crate) fn name_tag(tags: &[(String, String)]) -> String {
     tags.iter()
         .find(|(k, _)| k == "Name")
         .map(|(_, v)| v.clone())

@@ -1,10 +1,11 @@
 //! The driver's operations for one call, over any [`Host`].
 //!
-//! Every operation is one or more signed Describe* calls; lists follow `nextToken` to the end.
-//! A `get-*` for an id EC2 does not know is `not-found` whether EC2 says so with an error code
-//! or with an empty set.
+//! Reads are one or more signed Describe* calls; lists follow `nextToken` to the end. A
+//! `get-*` for an id EC2 does not know (or calls malformed) is `not-found` whether EC2 says so
+//! with an error code or with an empty set. The writes live in one module per resource
+//! (`servers_write`, `floating_ips`, ...) as further `impl Session` blocks over the helpers here.
 
-use roxmltree::Document;
+use roxmltree::{Document, Node};
 
 use crate::client::Client;
 use crate::config::Config;
@@ -22,10 +23,11 @@ const NETWORKS_PAGE: &str = "1000";
 
 /// One driver call's view of a cloud-region.
 pub struct Session<'h, H: Host> {
-    client: Client<'h, H>,
+    pub(crate) client: Client<'h, H>,
 }
 
-fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+/// Query parameters from string pairs.
+pub(crate) fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
@@ -63,7 +65,8 @@ impl<'h, H: Host> Session<'h, H> {
     pub fn get_server(&self, id: &str) -> Result<Server, Error> {
         let body = self
             .client
-            .call("DescribeInstances", &params(&[("InstanceId.1", id)]))?;
+            .call("DescribeInstances", &params(&[("InstanceId.1", id)]))
+            .map_err(by_id)?;
         let doc = crate::client::parse("DescribeInstances", &body)?;
         servers(&doc)
             .into_iter()
@@ -96,6 +99,14 @@ impl<'h, H: Host> Session<'h, H> {
             .into_iter()
             .find(|i| i.id == id)
             .ok_or_else(|| not_found("image", id))
+    }
+
+    /// Deregisters an AMI (its snapshots stay, as EC2 leaves them).
+    pub fn delete_image(&self, id: &str) -> Result<(), Error> {
+        self.client
+            .call("DeregisterImage", &params(&[("ImageId", id)]))
+            .map_err(by_id)?;
+        Ok(())
     }
 
     pub fn list_flavors(&self) -> Result<Vec<Flavor>, Error> {
@@ -171,8 +182,64 @@ impl<'h, H: Host> Session<'h, H> {
     }
 }
 
-fn not_found(kind: &str, id: &str) -> Error {
+pub(crate) fn not_found(kind: &str, id: &str) -> Error {
     Error::NotFound(format!("ec2: no {kind} {id} in this region"))
+}
+
+/// For a call addressing one resource by id: an id EC2 calls malformed (`*.Malformed`) names
+/// nothing that can exist, so it is `not-found` like an unknown one.
+pub(crate) fn by_id(error: Error) -> Error {
+    match error {
+        Error::Invalid(m) if m.contains(".Malformed") => Error::NotFound(m),
+        other => other,
+    }
+}
+
+impl<H: Host> Session<'_, H> {
+    /// Every `<item>` of `set` over all pages of `action`, converted.
+    pub(crate) fn describe_all<T>(
+        &self,
+        action: &str,
+        params: &[(String, String)],
+        set: &str,
+        convert: impl Fn(Node<'_, '_>) -> T,
+    ) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        self.client.paginate(action, params, |doc| {
+            out.extend(items(doc.root_element(), set).into_iter().map(&convert));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// The `<item>`s of `set` in one answer of `action` (ids in `params` already narrow it),
+    /// converted; `*.Malformed` ids are `not-found`.
+    pub(crate) fn describe_ids<T>(
+        &self,
+        action: &str,
+        params: &[(String, String)],
+        set: &str,
+        convert: impl Fn(Node<'_, '_>) -> T,
+    ) -> Result<Vec<T>, Error> {
+        let body = self.client.call(action, params).map_err(by_id)?;
+        let doc = crate::client::parse(action, &body)?;
+        Ok(items(doc.root_element(), set)
+            .into_iter()
+            .map(convert)
+            .collect())
+    }
+
+    /// Calls a write `action` and parses its answer with `read`.
+    pub(crate) fn write<T>(
+        &self,
+        action: &str,
+        params: &[(String, String)],
+        read: impl FnOnce(&Document<'_>) -> T,
+    ) -> Result<T, Error> {
+        let body = self.client.call(action, params)?;
+        let doc = crate::client::parse(action, &body)?;
+        Ok(read(&doc))
+    }
 }
 
 fn servers(doc: &Document<'_>) -> Vec<Server> {

@@ -72,3 +72,35 @@ impl Host for FakeHost {
         self.logs.borrow_mut().push(format!("{level:?}: {message}"));
     }
 }
+
+/// A session over `host` for us-east-1 with a pinned clock.
+pub fn session(host: &FakeHost) -> crate::driver::Session<'_, FakeHost> {
+    session_with(
+        host,
+        r#"{"aws_access_key_id":"AK","aws_secret_access_key":"SK"}"#,
+    )
+}
+
+/// A session over `host` with the cloud configuration `json`, for us-east-1.
+pub fn session_with<'h>(host: &'h FakeHost, json: &str) -> crate::driver::Session<'h, FakeHost> {
+    let config = crate::config::Config::parse(json, "us-east-1").unwrap();
+    crate::driver::Session::with_client(crate::client::Client::with_clock(host, config, || {
+        "20260101T000000Z".into()
+    }))
+}
+
+/// EC2's error body for `code`.
+pub fn error_body(code: &str, message: &str) -> String {
+    format!(
+        "<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error>\
+         </Errors><RequestID>r</RequestID></Response>"
+    )
+}
+
+/// The form body of request `n` without the `Action=…&Version=…&` prefix common to all.
+pub fn sent(host: &FakeHost, n: usize) -> String {
+    let body = host.bodies().get(n).cloned().unwrap_or_default();
+    body.split_once("&Version=2016-11-15")
+        .map(|(action, rest)| format!("{action}{rest}"))
+        .unwrap_or(body)
+}

@@ -4,11 +4,15 @@
 //! host's imports, and the exported `driver` interface delegating to [`driver::Session`].
 //!
 //! Modules: `config` (credentials, endpoint), `sigv4` (request signing), `client` (Query API
-//! calls, AWS error codes, pagination), `xml` (reading answers), `convert` (EC2 XML → WIT
-//! records), `host` (the host trait).
+//! calls, AWS error codes, pagination), `xml` (reading answers), `convert*` (EC2 XML → WIT
+//! records), `host` (the host trait), `driver` (reads and shared call helpers) and one module
+//! per written resource: `servers_write`, `floating_ips` (Elastic IPs), `keypairs`,
+//! `security_groups`, `subnets`, `volumes`.
 //!
-//! Reads only. `list-images` returns the account's own AMIs (`Owner.1=self`): public AMIs
-//! number in the thousands per region; `image_owners: [self, amazon]` in clouds.yaml widens it.
+//! `list-images` returns the account's own AMIs (`Owner.1=self`): public AMIs number in the
+//! thousands per region; `image_owners: [self, amazon]` in clouds.yaml widens it. Images cannot
+//! be uploaded (EC2 imports bytes only through VM Import from S3); `delete-image` deregisters
+//! an AMI. Nothing is reported to the ledger, so `cleanup` is unsupported.
 
 wit_bindgen::generate!({
     path: "../../wit",
@@ -16,24 +20,38 @@ wit_bindgen::generate!({
     additional_derives: [PartialEq],
 });
 
+mod base64;
 mod client;
 mod config;
 mod convert;
+mod convert_network;
+mod convert_security;
+mod convert_volumes;
 mod driver;
+mod floating_ips;
 mod host;
+mod keypairs;
+mod security_groups;
+mod servers_write;
 mod sigv4;
+mod subnets;
+mod volumes;
 mod xml;
 
 #[cfg(test)]
 mod fake;
+#[cfg(test)]
+mod moto_tests;
 
 use exports::oaktree::cloud::driver::Guest;
 use host::Host;
 use oaktree::cloud::http::{self, HttpError, Request, Response};
 use oaktree::cloud::log::{self, Level};
 use oaktree::cloud::types::{
-    CallContext, Capability, DriverInfo, Error, Flavor, FloatingIpModel, Image, Network, RateLimit,
-    Server,
+    CallContext, Capability, DriverInfo, Error, Flavor, FloatingIp, FloatingIpCreate,
+    FloatingIpModel, Image, ImageCreate, Keypair, KeypairCreate, Network, RateLimit, SecurityGroup,
+    SecurityGroupCreate, SecurityGroupRule, SecurityGroupRuleCreate, Server, ServerCreate, Subnet,
+    SubnetCreate, Volume, VolumeCreate,
 };
 
 /// The component's export.
@@ -71,10 +89,35 @@ impl Guest for AwsEc2 {
                 Capability::GetServer,
                 Capability::ListNetworks,
                 Capability::GetNetwork,
+                Capability::CreateServer,
+                Capability::DeleteServer,
+                Capability::ListFloatingIps,
+                Capability::GetFloatingIp,
+                Capability::CreateFloatingIp,
+                Capability::AttachFloatingIp,
+                Capability::DeleteFloatingIp,
+                Capability::ListKeypairs,
+                Capability::GetKeypair,
+                Capability::CreateKeypair,
+                Capability::DeleteKeypair,
+                Capability::ListSecurityGroups,
+                Capability::GetSecurityGroup,
+                Capability::CreateSecurityGroup,
+                Capability::DeleteSecurityGroup,
+                Capability::CreateSecurityGroupRule,
+                Capability::DeleteSecurityGroupRule,
+                Capability::ListSubnets,
+                Capability::GetSubnet,
+                Capability::CreateSubnet,
+                Capability::DeleteSubnet,
+                Capability::ListVolumes,
+                Capability::GetVolume,
+                Capability::CreateVolume,
+                Capability::DeleteVolume,
+                Capability::DeleteImage,
             ],
-            // VM Import accepts these disk formats (ImportImage); raw first as it needs no
-            // conversion.
-            image_disk_formats: vec!["raw".into(), "vhd".into(), "vmdk".into()],
+            // Image uploads would go through VM Import from S3, which this driver does not do.
+            image_disk_formats: Vec::new(),
             // Instances in public subnets get their public IPv4 at launch; no attach step.
             floating_ips: FloatingIpModel::Direct,
             // EC2 throttles Describe* per account and region with a token bucket of about 20
@@ -120,164 +163,143 @@ impl Guest for AwsEc2 {
         session(&ctx)?.get_network(&id)
     }
 
-    // Writes: this driver offers none (its describe() declares no write capability).
-
-    fn create_server(
-        _ctx: CallContext,
-        _spec: oaktree::cloud::types::ServerCreate,
-    ) -> Result<oaktree::cloud::types::Server, Error> {
-        Err(unsupported("create-server"))
+    fn create_server(ctx: CallContext, spec: ServerCreate) -> Result<Server, Error> {
+        session(&ctx)?.create_server(&spec)
     }
 
-    fn delete_server(_ctx: CallContext, _id: String) -> Result<(), Error> {
-        Err(unsupported("delete-server"))
+    fn delete_server(ctx: CallContext, id: String) -> Result<(), Error> {
+        session(&ctx)?.delete_server(&id)
     }
 
-    fn list_floating_ips(
-        _ctx: CallContext,
-    ) -> Result<Vec<oaktree::cloud::types::FloatingIp>, Error> {
-        Err(unsupported("list-floating-ips"))
+    fn list_floating_ips(ctx: CallContext) -> Result<Vec<FloatingIp>, Error> {
+        session(&ctx)?.list_floating_ips()
     }
 
-    fn get_floating_ip(
-        _ctx: CallContext,
-        _id: String,
-    ) -> Result<oaktree::cloud::types::FloatingIp, Error> {
-        Err(unsupported("get-floating-ip"))
+    fn get_floating_ip(ctx: CallContext, id: String) -> Result<FloatingIp, Error> {
+        session(&ctx)?.get_floating_ip(&id)
     }
 
-    fn create_floating_ip(
-        _ctx: CallContext,
-        _spec: oaktree::cloud::types::FloatingIpCreate,
-    ) -> Result<oaktree::cloud::types::FloatingIp, Error> {
-        Err(unsupported("create-floating-ip"))
+    fn create_floating_ip(ctx: CallContext, spec: FloatingIpCreate) -> Result<FloatingIp, Error> {
+        session(&ctx)?.create_floating_ip(&spec)
     }
 
     fn attach_floating_ip(
-        _ctx: CallContext,
-        _id: String,
-        _server_id: String,
-    ) -> Result<oaktree::cloud::types::FloatingIp, Error> {
-        Err(unsupported("attach-floating-ip"))
+        ctx: CallContext,
+        id: String,
+        server_id: String,
+    ) -> Result<FloatingIp, Error> {
+        session(&ctx)?.attach_floating_ip(&id, &server_id)
     }
 
-    fn delete_floating_ip(_ctx: CallContext, _id: String) -> Result<(), Error> {
-        Err(unsupported("delete-floating-ip"))
+    fn delete_floating_ip(ctx: CallContext, id: String) -> Result<(), Error> {
+        session(&ctx)?.delete_floating_ip(&id)
     }
 
-    fn list_keypairs(_ctx: CallContext) -> Result<Vec<oaktree::cloud::types::Keypair>, Error> {
-        Err(unsupported("list-keypairs"))
+    fn list_keypairs(ctx: CallContext) -> Result<Vec<Keypair>, Error> {
+        session(&ctx)?.list_keypairs()
     }
 
-    fn get_keypair(
-        _ctx: CallContext,
-        _name: String,
-    ) -> Result<oaktree::cloud::types::Keypair, Error> {
-        Err(unsupported("get-keypair"))
+    fn get_keypair(ctx: CallContext, name: String) -> Result<Keypair, Error> {
+        session(&ctx)?.get_keypair(&name)
     }
 
-    fn create_keypair(
-        _ctx: CallContext,
-        _spec: oaktree::cloud::types::KeypairCreate,
-    ) -> Result<oaktree::cloud::types::Keypair, Error> {
-        Err(unsupported("create-keypair"))
+    fn create_keypair(ctx: CallContext, spec: KeypairCreate) -> Result<Keypair, Error> {
+        session(&ctx)?.create_keypair(&spec)
     }
 
-    fn delete_keypair(_ctx: CallContext, _name: String) -> Result<(), Error> {
-        Err(unsupported("delete-keypair"))
+    fn delete_keypair(ctx: CallContext, name: String) -> Result<(), Error> {
+        session(&ctx)?.delete_keypair(&name)
     }
 
-    fn list_security_groups(
-        _ctx: CallContext,
-    ) -> Result<Vec<oaktree::cloud::types::SecurityGroup>, Error> {
-        Err(unsupported("list-security-groups"))
+    fn list_security_groups(ctx: CallContext) -> Result<Vec<SecurityGroup>, Error> {
+        session(&ctx)?.list_security_groups()
     }
 
-    fn get_security_group(
-        _ctx: CallContext,
-        _id: String,
-    ) -> Result<oaktree::cloud::types::SecurityGroup, Error> {
-        Err(unsupported("get-security-group"))
+    fn get_security_group(ctx: CallContext, id: String) -> Result<SecurityGroup, Error> {
+        session(&ctx)?.get_security_group(&id)
     }
 
     fn create_security_group(
-        _ctx: CallContext,
-        _spec: oaktree::cloud::types::SecurityGroupCreate,
-    ) -> Result<oaktree::cloud::types::SecurityGroup, Error> {
-        Err(unsupported("create-security-group"))
+        ctx: CallContext,
+        spec: SecurityGroupCreate,
+    ) -> Result<SecurityGroup, Error> {
+        session(&ctx)?.create_security_group(&spec)
     }
 
-    fn delete_security_group(_ctx: CallContext, _id: String) -> Result<(), Error> {
-        Err(unsupported("delete-security-group"))
+    fn delete_security_group(ctx: CallContext, id: String) -> Result<(), Error> {
+        session(&ctx)?.delete_security_group(&id)
     }
 
     fn create_security_group_rule(
-        _ctx: CallContext,
-        _spec: oaktree::cloud::types::SecurityGroupRuleCreate,
-    ) -> Result<oaktree::cloud::types::SecurityGroupRule, Error> {
-        Err(unsupported("create-security-group-rule"))
+        ctx: CallContext,
+        spec: SecurityGroupRuleCreate,
+    ) -> Result<SecurityGroupRule, Error> {
+        session(&ctx)?.create_security_group_rule(&spec)
     }
 
-    fn delete_security_group_rule(_ctx: CallContext, _id: String) -> Result<(), Error> {
-        Err(unsupported("delete-security-group-rule"))
+    fn delete_security_group_rule(ctx: CallContext, id: String) -> Result<(), Error> {
+        session(&ctx)?.delete_security_group_rule(&id)
     }
 
-    fn list_subnets(_ctx: CallContext) -> Result<Vec<oaktree::cloud::types::Subnet>, Error> {
-        Err(unsupported("list-subnets"))
+    fn list_subnets(ctx: CallContext) -> Result<Vec<Subnet>, Error> {
+        session(&ctx)?.list_subnets()
     }
 
-    fn get_subnet(_ctx: CallContext, _id: String) -> Result<oaktree::cloud::types::Subnet, Error> {
-        Err(unsupported("get-subnet"))
+    fn get_subnet(ctx: CallContext, id: String) -> Result<Subnet, Error> {
+        session(&ctx)?.get_subnet(&id)
     }
 
-    fn create_subnet(
-        _ctx: CallContext,
-        _spec: oaktree::cloud::types::SubnetCreate,
-    ) -> Result<oaktree::cloud::types::Subnet, Error> {
-        Err(unsupported("create-subnet"))
+    fn create_subnet(ctx: CallContext, spec: SubnetCreate) -> Result<Subnet, Error> {
+        session(&ctx)?.create_subnet(&spec)
     }
 
-    fn delete_subnet(_ctx: CallContext, _id: String) -> Result<(), Error> {
-        Err(unsupported("delete-subnet"))
+    fn delete_subnet(ctx: CallContext, id: String) -> Result<(), Error> {
+        session(&ctx)?.delete_subnet(&id)
     }
 
-    fn list_volumes(_ctx: CallContext) -> Result<Vec<oaktree::cloud::types::Volume>, Error> {
-        Err(unsupported("list-volumes"))
+    fn list_volumes(ctx: CallContext) -> Result<Vec<Volume>, Error> {
+        session(&ctx)?.list_volumes()
     }
 
-    fn get_volume(_ctx: CallContext, _id: String) -> Result<oaktree::cloud::types::Volume, Error> {
-        Err(unsupported("get-volume"))
+    fn get_volume(ctx: CallContext, id: String) -> Result<Volume, Error> {
+        session(&ctx)?.get_volume(&id)
     }
 
-    fn create_volume(
-        _ctx: CallContext,
-        _spec: oaktree::cloud::types::VolumeCreate,
-    ) -> Result<oaktree::cloud::types::Volume, Error> {
-        Err(unsupported("create-volume"))
+    fn create_volume(ctx: CallContext, spec: VolumeCreate) -> Result<Volume, Error> {
+        session(&ctx)?.create_volume(&spec)
     }
 
-    fn delete_volume(_ctx: CallContext, _id: String) -> Result<(), Error> {
-        Err(unsupported("delete-volume"))
+    fn delete_volume(ctx: CallContext, id: String) -> Result<(), Error> {
+        session(&ctx)?.delete_volume(&id)
     }
 
+    /// None: EC2 takes image bytes only through VM Import from S3, which this driver does not
+    /// do.
     fn image_formats(_ctx: CallContext) -> Result<Vec<String>, Error> {
-        Err(unsupported("image-formats"))
+        Ok(Vec::new())
     }
 
     fn create_image(
         _ctx: CallContext,
-        _spec: oaktree::cloud::types::ImageCreate,
+        _spec: ImageCreate,
         _data: &oaktree::cloud::blobs::Blob,
-    ) -> Result<oaktree::cloud::types::Image, Error> {
-        Err(unsupported("create-image"))
+    ) -> Result<Image, Error> {
+        Err(Error::Unsupported(
+            "the aws-ec2 driver does not upload images: EC2 imports image bytes only through VM \
+             Import from an S3 bucket, which this driver does not do"
+                .into(),
+        ))
     }
 
-    fn delete_image(_ctx: CallContext, _id: String) -> Result<(), Error> {
-        Err(unsupported("delete-image"))
+    fn delete_image(ctx: CallContext, id: String) -> Result<(), Error> {
+        session(&ctx)?.delete_image(&id)
     }
 
     fn cleanup(_ctx: CallContext, _kind: String, _id: String) -> Result<(), Error> {
-        Err(unsupported("cleanup"))
+        Err(Error::Unsupported(
+            "the aws-ec2 driver reports nothing to the ledger, so it has nothing to clean up"
+                .into(),
+        ))
     }
 }
 
@@ -285,8 +307,3 @@ impl Guest for AwsEc2 {
 // cannot be linked into a native cdylib.
 #[cfg(target_arch = "wasm32")]
 export!(AwsEc2);
-
-/// The error of a function this driver does not offer.
-fn unsupported(function: &str) -> Error {
-    Error::Unsupported(format!("the aws-ec2 driver does not offer {function}"))
-}

@@ -5,10 +5,14 @@
 //! 3. Otherwise POST `<identity root>/v3/auth/tokens`; the token is the `X-Subject-Token`
 //!    header and the body gives the expiry, the scoped project and the service catalog.
 //! 4. Store `{token, expires_at, project, catalog}` with a ttl ending at the safety margin.
+//!
+//! Keystone v2.0 credentials (Rackspace, older clouds) take step 3 in `auth_v2` instead and
+//! end in the same [`Token`] and cache.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::auth_v2;
 use crate::catalog::CatalogService;
 use crate::client;
 use crate::config::{Config, Credentials, Domain, Scope, User};
@@ -101,6 +105,9 @@ pub fn cache_key(config: &Config) -> String {
 /// The JSON body of a token request.
 pub fn request_body(credentials: &Credentials) -> Value {
     let (identity, scope) = match credentials {
+        Credentials::V2Password { .. } | Credentials::V2ApiKey { .. } => {
+            return auth_v2::request_body(credentials);
+        }
         Credentials::Password {
             user,
             password,
@@ -153,8 +160,12 @@ pub fn cached<H: Host>(host: &H, key: &str) -> Option<Token> {
     }
 }
 
-/// Obtains a new token from keystone and caches it under `key`.
+/// Obtains a new token from keystone (v3, or v2.0 for v2.0 credentials) and caches it under
+/// `key`.
 pub fn authenticate<H: Host>(host: &H, config: &Config, key: &str) -> Result<Token, Error> {
+    if config.credentials.is_v2() {
+        return auth_v2::authenticate(host, config, key);
+    }
     let url = token_url(&config.auth_url);
     let body = request_body(&config.credentials).to_string().into_bytes();
     let mut headers = client::base_headers();
@@ -186,6 +197,12 @@ pub fn authenticate<H: Host>(host: &H, config: &Config, key: &str) -> Result<Tok
         project: body.token.project.unwrap_or_default(),
         catalog: body.token.catalog.unwrap_or_default(),
     };
+    remember(host, key, &token);
+    Ok(token)
+}
+
+/// Logs a new token and caches it under `key` until the safety margin before its expiry.
+pub(crate) fn remember<H: Host>(host: &H, key: &str, token: &Token) {
     host.log(
         Level::Debug,
         &format!(
@@ -201,7 +218,7 @@ pub fn authenticate<H: Host>(host: &H, config: &Config, key: &str) -> Result<Tok
     );
     match token.usable_for(time::now_unix()) {
         Some(left) if left > 0 => {
-            if let Ok(bytes) = serde_json::to_vec(&token) {
+            if let Ok(bytes) = serde_json::to_vec(token) {
                 host.state_set(
                     key,
                     &bytes,
@@ -221,7 +238,6 @@ pub fn authenticate<H: Host>(host: &H, config: &Config, key: &str) -> Result<Tok
             ),
         ),
     }
-    Ok(token)
 }
 
 fn user_json(user: &User) -> Value {
@@ -256,6 +272,12 @@ fn describe_identity(credentials: &Credentials) -> String {
         Credentials::ApplicationCredentialName { name, user: u, .. } => {
             format!("appcred:{name}|{}", user(u))
         }
+        Credentials::V2Password {
+            username, tenant, ..
+        } => format!("v2:{username}|{tenant:?}"),
+        Credentials::V2ApiKey {
+            username, tenant, ..
+        } => format!("v2key:{username}|{tenant:?}"),
     }
 }
 

@@ -2,7 +2,9 @@
 //!
 //! 1. `<service>_endpoint_override` wins (with `{region_name}` filled in).
 //! 2. Otherwise the catalog's services of type `<service>_service_type` (default: the service
-//!    type itself), optionally named `<service>_service_name`, give their endpoints.
+//!    type itself, or for block storage the first of its [`aliases`] the catalog has),
+//!    optionally named `<service>_service_name`, give their endpoints. Setting keys spell
+//!    `-` as `_` (`block_storage_endpoint_override`), as clouds.yaml keys are normalised.
 //! 3. The endpoint must have the configured interface and the call's region (any region, first
 //!    listed, when the call has none).
 //! 4. The URL gets the API version this driver speaks: image `/v2`, network `/v2.0`; compute
@@ -57,13 +59,14 @@ pub fn endpoint(
     service: &str,
 ) -> Result<String, Error> {
     let region = config.region.as_str();
-    if let Some(url) = config.service_setting(service, "endpoint_override") {
+    let key = service.replace('-', "_");
+    if let Some(url) = config.service_setting(&key, "endpoint_override") {
         return Ok(versioned(service, &url.replace("{region_name}", region)));
     }
     let wanted = config
-        .service_setting(service, "service_type")
-        .unwrap_or_else(|| service.into());
-    let name = config.service_setting(service, "service_name");
+        .service_setting(&key, "service_type")
+        .unwrap_or_else(|| default_type(catalog, service));
+    let name = config.service_setting(&key, "service_name");
     let services: Vec<&CatalogService> = catalog
         .iter()
         .filter(|s| s.service_type == wanted)
@@ -82,14 +85,14 @@ pub fn endpoint(
         regions.dedup();
         return Err(Error::Unsupported(format!(
             "the service catalog has no {wanted} service{} for region {} (services: {}; regions: \
-             {}); set {service}_endpoint_override in clouds.yaml if the cloud serves it elsewhere",
+             {}); set {key}_endpoint_override in clouds.yaml if the cloud serves it elsewhere",
             name.map(|n| format!(" named {n}")).unwrap_or_default(),
             if region.is_empty() { "(any)" } else { region },
             join_or_none(&present),
             join_or_none(&regions)
         )));
     }
-    let interface = config.interface(service);
+    let interface = config.interface(&key);
     let endpoints = || services.iter().flat_map(|s| s.endpoints.iter());
     let chosen = endpoints()
         .filter(|e| normalise_interface(&e.interface) == interface)
@@ -116,6 +119,25 @@ pub fn endpoint(
         join_or_none(&regions),
         interfaces.join(", ")
     )))
+}
+
+/// The catalog types that serve `service`, preferred first. Block storage is registered as
+/// `block-storage` on recent clouds and as the older versioned types elsewhere (the
+/// service-types-authority aliases openstacksdk accepts).
+pub fn aliases(service: &str) -> &'static [&'static str] {
+    match service {
+        "block-storage" => &["block-storage", "volumev3", "volumev2", "volume"],
+        _ => &[],
+    }
+}
+
+/// The type to look for when none is configured: the first alias present in the catalog,
+/// else the service type itself.
+fn default_type(catalog: &[CatalogService], service: &str) -> String {
+    aliases(service)
+        .iter()
+        .find(|alias| catalog.iter().any(|s| s.service_type == **alias))
+        .map_or_else(|| service.to_string(), |alias| (*alias).to_string())
 }
 
 /// Appends the API version the driver speaks when the URL lacks it.
@@ -271,6 +293,44 @@ mod tests {
             "the service catalog has no volumev3 service for region us-east (services: compute, \
              identity, image, network; regions: us-east, us-west); set volumev3_endpoint_override \
              in clouds.yaml if the cloud serves it elsewhere"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn block_storage_is_found_under_its_older_versioned_types() -> Result<(), Error> {
+        let mut services = catalog();
+        services.push(CatalogService {
+            service_type: "volumev2".into(),
+            name: None,
+            endpoints: vec![Endpoint {
+                interface: "public".into(),
+                region: Some("us-east".into()),
+                region_id: None,
+                url: "http://h/v2/p".into(),
+            }],
+        });
+        let mut v3 = services[services.len() - 1].clone();
+        v3.service_type = "volumev3".into();
+        v3.endpoints[0].url = "http://h/v3/p".into();
+        services.push(v3);
+        let east = config(json!({}), "us-east")?;
+        assert_eq!(
+            endpoint(&services, &east, "block-storage")?,
+            "http://h/v3/p"
+        );
+        let pinned = config(json!({"block-storage_service_type": "volumev2"}), "us-east")?;
+        assert_eq!(
+            endpoint(&services, &pinned, "block-storage")?,
+            "http://h/v2/p"
+        );
+        let overridden = config(
+            json!({"block_storage_endpoint_override": "http://o/v3/p"}),
+            "us-east",
+        )?;
+        assert_eq!(
+            endpoint(&services, &overridden, "block-storage")?,
+            "http://o/v3/p"
         );
         Ok(())
     }

@@ -85,6 +85,22 @@ pub fn status_error(service: &str, method: &str, url: &str, response: &Response)
     }
 }
 
+/// A refusal for quota as `forbidden`, whatever status the service used: nova 403 "Quota
+/// exceeded" (413 overLimit before v2.1), neutron 409 OverQuota, cinder 413 overLimit. The
+/// project may not have more until something is freed: waiting (`throttled`) does not help,
+/// and it is not the state of the addressed resource (`conflict`). The vendor's message,
+/// which says which quota, is kept.
+pub fn quota_as_forbidden(error: Error) -> Error {
+    match error {
+        Error::Throttled(Throttle { message, .. }) | Error::Conflict(message)
+            if message.to_ascii_lowercase().contains("quota") =>
+        {
+            Error::Forbidden(message)
+        }
+        other => other,
+    }
+}
+
 /// The WIT error for a transport failure.
 pub fn transport_error(service: &str, url: &str, error: HttpError) -> Error {
     match error {

@@ -3,6 +3,8 @@
 //! The host passes the clouds.yaml entry for this cloud as JSON (secure.yaml merged, the region's
 //! `values` applied, keys normalised `-` → `_`). This module reads what the driver needs:
 //! 1. the auth method (`auth_type`, default `password`) and its credentials under `auth`;
+//!    keystone v2.0 credentials (password or Rackspace's `rackspace_apikey` with
+//!    `auth.api_key`) when `identity_api_version` is 2 or the auth_url ends in `/v2.0`;
 //! 2. the project scope and the user/project domains (`domain_*` fans out to both);
 //! 3. per-service settings looked up as `<service_type>_<key>`, falling back to `<key>`.
 //!
@@ -35,7 +37,14 @@ pub enum Scope {
     ProjectName { name: String, domain: Domain },
 }
 
-/// How to obtain a keystone v3 token.
+/// A keystone v2.0 tenant (the v2 word for project), by id or by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tenant {
+    Id(String),
+    Name(String),
+}
+
+/// How to obtain a keystone token: v3 (the first four) or v2.0 (the `V2` ones).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credentials {
     Password {
@@ -57,6 +66,25 @@ pub enum Credentials {
         user: User,
         secret: String,
     },
+    /// Keystone v2.0 `passwordCredentials`; v2.0 has no domains, and the tenant is optional.
+    V2Password {
+        username: String,
+        password: String,
+        tenant: Option<Tenant>,
+    },
+    /// Rackspace's v2.0 extension `RAX-KSKEY:apiKeyCredentials` (`auth_type: rackspace_apikey`).
+    V2ApiKey {
+        username: String,
+        api_key: String,
+        tenant: Option<Tenant>,
+    },
+}
+
+impl Credentials {
+    /// Whether these are keystone v2.0 credentials.
+    pub fn is_v2(&self) -> bool {
+        matches!(self, Self::V2Password { .. } | Self::V2ApiKey { .. })
+    }
 }
 
 /// What the driver reads from one cloud-region's configuration.
@@ -117,7 +145,14 @@ impl Config {
             .get("auth_url")
             .ok_or_else(|| missing("auth.auth_url", &auth_type))?
             .replace("{region_name}", &region);
+        let v2 = auth_type == "rackspace_apikey"
+            || settings
+                .get("identity_api_version")
+                .and_then(text)
+                .is_some_and(|v| v == "2" || v == "2.0")
+            || auth_url.trim_end_matches('/').ends_with("/v2.0");
         let credentials = match auth_type.as_str() {
+            _ if v2 => keys.v2_credentials(&auth_type)?,
             "password" | "v3password" => Credentials::Password {
                 user: keys.user(&auth_type)?,
                 password: keys.require("password", &auth_type)?,
@@ -147,7 +182,8 @@ impl Config {
             other => {
                 return Err(Error::Unsupported(format!(
                     "auth_type {other} is not supported by the openstack driver: use password, \
-                     token or v3applicationcredential"
+                     token or v3applicationcredential (with identity v2.0: password or \
+                     rackspace_apikey)"
                 )));
             }
         };
@@ -243,6 +279,35 @@ impl Keys<'_> {
             ))
         })?;
         Ok(User::Name { name, domain })
+    }
+
+    /// Keystone v2.0 credentials: a username with a password or a Rackspace API key, and
+    /// an optional tenant (`project_id`/`tenant_id`, else `project_name`/`tenant_name`).
+    fn v2_credentials(&self, auth_type: &str) -> Result<Credentials, Error> {
+        let username = self.require("username", auth_type)?;
+        let tenant = self
+            .first(&["project_id", "tenant_id"])
+            .map(Tenant::Id)
+            .or_else(|| {
+                self.first(&["project_name", "tenant_name"])
+                    .map(Tenant::Name)
+            });
+        match auth_type {
+            "password" | "v2password" => Ok(Credentials::V2Password {
+                username,
+                password: self.require("password", auth_type)?,
+                tenant,
+            }),
+            "rackspace_apikey" => Ok(Credentials::V2ApiKey {
+                username,
+                api_key: self.require("api_key", auth_type)?,
+                tenant,
+            }),
+            other => Err(Error::Unsupported(format!(
+                "auth_type {other} is not supported with identity v2.0: use password or \
+                 rackspace_apikey, or identity v3"
+            ))),
+        }
     }
 
     fn scope(&self, auth_type: &str) -> Result<Scope, Error> {

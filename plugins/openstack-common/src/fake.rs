@@ -24,6 +24,8 @@ pub struct FakeHost {
     pub blobs_sent: RefCell<Vec<u64>>,
     /// What the driver reported to the ledger and has not settled, as (kind, id).
     pub ledger: RefCell<Vec<(String, String)>>,
+    /// What the driver settled, as (kind, id), in order.
+    pub settled: RefCell<Vec<(String, String)>>,
 }
 
 impl FakeHost {
@@ -55,6 +57,64 @@ impl FakeHost {
     }
 }
 
+/// Endpoints of the cloud [`FakeHost::cloud`] scripts, as the driver uses them.
+pub const COMPUTE: &str = "http://n/compute/v2.1";
+pub const NETWORK: &str = "http://q:9696/v2.0";
+pub const VOLUME: &str = "http://c/volume/v3/p1";
+
+/// A password cloud in region r1, for [`FakeHost::cloud`].
+pub fn context() -> crate::oaktree::cloud::types::CallContext {
+    let config = serde_json::json!({
+        "auth_type": "password",
+        "auth": {"auth_url": "http://k/identity", "username": "demo", "password": "secret",
+                 "project_name": "demo", "user_domain_name": "Default",
+                 "project_domain_name": "Default"},
+        "region_name": "r1", "interface": "public", "profile": "openstack"
+    });
+    crate::oaktree::cloud::types::CallContext {
+        cloud: "alpha".into(),
+        region: "r1".into(),
+        config: config.to_string(),
+    }
+}
+
+impl FakeHost {
+    /// A host whose keystone issues `tok-1` for project p1 with compute, network and block
+    /// storage (catalogued as `volumev3`) in r1.
+    pub fn cloud() -> Self {
+        let host = Self::default();
+        let endpoint =
+            |url: &str| serde_json::json!([{"interface": "public", "region": "r1", "url": url}]);
+        let body = serde_json::json!({"token": {
+        "expires_at": "2999-01-01T00:00:00.000000Z",
+        "project": {"id": "p1", "name": "demo", "domain": {"id": "default", "name": "Default"}},
+        "catalog": [
+            {"type": "compute", "endpoints": endpoint(COMPUTE)},
+            {"type": "network", "endpoints": endpoint("http://q:9696")},
+            {"type": "volumev3", "endpoints": endpoint(VOLUME)}
+        ]}});
+        host.on(
+            "POST",
+            "http://k/identity/v3/auth/tokens",
+            201,
+            &[("x-subject-token", "tok-1")],
+            &body,
+        );
+        host
+    }
+
+    /// The JSON body of the last `method` request to `url`, if it had one.
+    pub fn sent(&self, method: Method, url: &str) -> Option<Value> {
+        self.requests
+            .borrow()
+            .iter()
+            .rev()
+            .find(|r| r.method == method && r.url == url)
+            .and_then(|r| r.body.as_deref())
+            .and_then(|b| serde_json::from_slice(b).ok())
+    }
+}
+
 impl Host for FakeHost {
     fn send(&self, request: Request) -> Result<Response, HttpError> {
         let method = crate::client::method_name(request.method);
@@ -82,6 +142,7 @@ impl Host for FakeHost {
     }
 
     fn ledger_settled(&self, kind: &str, id: &str) {
+        self.settled.borrow_mut().push((kind.into(), id.into()));
         self.ledger
             .borrow_mut()
             .retain(|(k, i)| !(k == kind && i == id));

@@ -7,12 +7,12 @@
 //! configuration (clouds.yaml profile values such as `identity_api_version`, `image_format`,
 //! `image_api_use_tasks`, `floating_ip_source`), which the host merges into every call.
 //!
-//! Modules: `config` (call-context config), `auth` (keystone tokens and their cache),
-//! `catalog` (endpoint selection), `client` (HTTP errors and pagination), `convert` (vendor
-//! JSON → WIT records), `driver` (the per-call [`driver::Session`] and reads), one module per
-//! group of writes (`servers_write`, `floating_ips`, `keypairs`, `security_groups`, `subnets`,
-//! `volumes`, `images_write`), `time` (RFC 3339), `value` (lenient JSON), `host` (the host
-//! trait).
+//! Modules: `config` (call-context config), `auth` (keystone tokens and their cache; v2.0 in
+//! `auth_v2`), `catalog` (endpoint selection), `client` (HTTP errors and pagination),
+//! `convert` (vendor JSON → WIT records), `driver` (the per-call [`driver::Session`] and
+//! reads), one module per group of writes (`servers_write`, `floating_ips`, `keypairs`,
+//! `security_groups`, `subnets`, `volumes`, `images_write` with `object_store` for swift),
+//! `time` (RFC 3339), `value` (lenient JSON), `host` (the host trait).
 
 wit_bindgen::generate!({
     path: "../../wit",
@@ -24,15 +24,18 @@ wit_bindgen::generate!({
 });
 
 pub mod auth;
+pub mod auth_v2;
 pub mod catalog;
 pub mod client;
 pub mod config;
 pub mod convert;
+pub mod convert_write;
 pub mod driver;
 mod floating_ips;
 pub mod host;
 mod images_write;
 mod keypairs;
+mod object_store;
 mod security_groups;
 mod servers_write;
 mod subnets;
@@ -74,6 +77,34 @@ pub fn capabilities() -> Vec<Capability> {
         Capability::GetServer,
         Capability::ListNetworks,
         Capability::GetNetwork,
+        Capability::CreateServer,
+        Capability::DeleteServer,
+        Capability::ListFloatingIps,
+        Capability::GetFloatingIp,
+        Capability::CreateFloatingIp,
+        Capability::AttachFloatingIp,
+        Capability::DeleteFloatingIp,
+        Capability::ListKeypairs,
+        Capability::GetKeypair,
+        Capability::CreateKeypair,
+        Capability::DeleteKeypair,
+        Capability::ListSecurityGroups,
+        Capability::GetSecurityGroup,
+        Capability::CreateSecurityGroup,
+        Capability::DeleteSecurityGroup,
+        Capability::CreateSecurityGroupRule,
+        Capability::DeleteSecurityGroupRule,
+        Capability::ListSubnets,
+        Capability::GetSubnet,
+        Capability::CreateSubnet,
+        Capability::DeleteSubnet,
+        Capability::ListVolumes,
+        Capability::GetVolume,
+        Capability::CreateVolume,
+        Capability::DeleteVolume,
+        Capability::CreateImage,
+        Capability::DeleteImage,
+        Capability::Cleanup,
     ]
 }
 
