@@ -4,6 +4,8 @@
 //! - `/{cloud}/{region}/compute[/v2.1/…]` — nova
 //! - `/{cloud}/{region}/image[/v2/images[/{id}]]` — glance
 //! - `/{cloud}/{region}/network[/v2.0/{networks,subnets}[/{id}]]` — neutron
+//! - `/jsoncloud/{cloud}/{region}/v1/…` — a simple non-OpenStack JSON API (see `jsoncloud`)
+//! - writes (nova, neutron, cinder `/{cloud}/{region}/volume/v3/{project_id}/…`) — see `write_routes`
 //! - `/_admin/…` — the simulator's own controls
 
 use std::sync::Arc;
@@ -70,6 +72,9 @@ pub fn router(state: Arc<SimState>) -> Router {
             "/_admin/clouds/{cloud}/regions/{region}",
             get(admin::get_region).put(admin::set_region),
         )
+        .merge(crate::storage_routes::router())
+        .merge(crate::jsoncloud::routes())
+        .merge(crate::write_routes::router())
         .fallback(reply::not_found)
         .with_state(state)
 }

@@ -1,16 +1,21 @@
-//! The keystone service catalog of one cloud: compute, image, network and identity, each
-//! with one endpoint per region per interface (public, internal, admin share a URL).
+//! The keystone service catalog of one cloud: compute, image, network, object-store (swift),
+//! volumev3 (cinder) and identity, each with one endpoint per region per interface (public,
+//! internal, admin share a URL). `{project_id}` in a path is the cloud's project id; Rackspace
+//! clouds name their compute service `cloudServersOpenStack`, as the vendor profile expects.
 
 use serde_json::{Value, json};
 
 use crate::config::SimCloudConfig;
 use crate::ids;
+use crate::vendor::Vendor;
 
 /// (type, name, path under `{base}/{cloud}/{region}`; `None` for the per-cloud identity).
-const SERVICES: [(&str, &str, Option<&str>); 4] = [
+const SERVICES: [(&str, &str, Option<&str>); 6] = [
     ("compute", "nova", Some("compute/v2.1")),
     ("image", "glance", Some("image")),
     ("network", "neutron", Some("network")),
+    ("object-store", "swift", Some("swift/v1/AUTH_{project_id}")),
+    ("volumev3", "cinderv3", Some("volume/v3/{project_id}")),
     ("identity", "keystone", None),
 ];
 
@@ -18,13 +23,18 @@ const INTERFACES: [&str; 3] = ["public", "internal", "admin"];
 
 pub fn build(cloud: &SimCloudConfig, base_url: &str) -> Value {
     let name = &cloud.name;
+    let project_id = cloud.project_id();
     let services: Vec<Value> = SERVICES
         .iter()
         .map(|(kind, service, path)| {
             let mut endpoints = Vec::new();
             for region in &cloud.regions {
                 let url = match path {
-                    Some(path) => format!("{base_url}/{name}/{}/{path}", region.name),
+                    Some(path) => format!(
+                        "{base_url}/{name}/{}/{}",
+                        region.name,
+                        path.replace("{project_id}", &project_id)
+                    ),
                     None => format!("{base_url}/{name}/identity"),
                 };
                 for interface in INTERFACES {
@@ -40,10 +50,18 @@ pub fn build(cloud: &SimCloudConfig, base_url: &str) -> Value {
             json!({
                 "id": ids::hex(&[name, "service", kind], 32),
                 "type": kind,
-                "name": service,
+                "name": service_name(cloud.vendor, kind, service),
                 "endpoints": endpoints,
             })
         })
         .collect();
     Value::Array(services)
+}
+
+/// The catalog name of a service: the vendor's own where its profile filters by name.
+fn service_name<'a>(vendor: Vendor, kind: &str, default: &'a str) -> &'a str {
+    match (vendor, kind) {
+        (Vendor::Rackspace, "compute") => "cloudServersOpenStack",
+        _ => default,
+    }
 }

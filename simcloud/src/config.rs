@@ -22,6 +22,9 @@ pub struct SimConfig {
     /// Page sizes of the list APIs; tests shrink them to force pagination.
     #[serde(default)]
     pub page_sizes: PageSizes,
+    /// How long a glance import task takes from `pending` to `success` or `failure`.
+    #[serde(default = "default_image_task_ms")]
+    pub image_task_ms: u64,
 }
 
 /// Per-service page sizes, named after the real services' options.
@@ -71,6 +74,10 @@ pub struct SimCloudConfig {
     /// When true, keystone refuses every token request with 401.
     #[serde(default)]
     pub refuse_auth: bool,
+    /// Which real cloud this one behaves like (identity version, image formats and upload
+    /// path, floating IPs); see [`crate::vendor`].
+    #[serde(default)]
+    pub vendor: crate::vendor::Vendor,
     pub regions: Vec<SimRegionConfig>,
 }
 
@@ -92,6 +99,9 @@ pub struct SimRegionConfig {
     pub latency_ms: u64,
     #[serde(default)]
     pub fault: Fault,
+    /// Build/delete times and write faults of servers and volumes.
+    #[serde(default)]
+    pub lifecycle: crate::lifecycle::Lifecycle,
 }
 
 /// How a region's services (nova, glance, neutron) misbehave. Keystone is not affected.
@@ -123,6 +133,9 @@ impl Fault {
 
 fn default_token_ttl_secs() -> u64 {
     3600
+}
+fn default_image_task_ms() -> u64 {
+    500
 }
 fn default_username() -> String {
     "demo".into()
@@ -160,6 +173,7 @@ impl SimRegionConfig {
             networks: default_networks(),
             latency_ms: 0,
             fault: Fault::None,
+            lifecycle: crate::lifecycle::Lifecycle::default(),
         }
     }
 }
@@ -175,6 +189,7 @@ impl SimCloudConfig {
             project_id: None,
             domain: default_domain(),
             refuse_auth: false,
+            vendor: crate::vendor::Vendor::OpenStack,
             regions,
         }
     }
@@ -219,6 +234,7 @@ impl SimConfig {
             clouds,
             token_ttl_secs: default_token_ttl_secs(),
             page_sizes: PageSizes::default(),
+            image_task_ms: default_image_task_ms(),
         }
     }
 

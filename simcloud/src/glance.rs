@@ -1,4 +1,5 @@
-//! Glance v2: the unversioned version list (300) and images, with glance's pagination
+//! Glance v2 reads: the unversioned version list (300) and images (seeded, then created; see
+//! `store`), with glance's pagination
 //! (default page `glance_default_limit`, cap `glance_max_limit`, body `next` relative to the
 //! image endpoint root: `/v2/images?limit=N&marker=ID`).
 
@@ -69,7 +70,10 @@ pub async fn images(
             .iter()
             .all(|key| param(&query, key).is_none_or(|wanted| str_field(image, key) == wanted))
     };
-    let page = match pagination::page(&target.data.images, param(&query, "marker"), limit, keep) {
+    let images = state.storage.with(&cloud, &region, |store| {
+        store.images.list(&target.data.images)
+    });
+    let page = match pagination::page(&images, param(&query, "marker"), limit, keep) {
         Ok(page) => page,
         Err(e) => return page_error(e),
     };
@@ -107,8 +111,11 @@ pub async fn image(
         Ok(target) => target,
         Err(response) => return response,
     };
-    match target.data.images.iter().find(|i| str_field(i, "id") == id) {
-        Some(image) => reply::json(StatusCode::OK, image.clone()),
+    let image = state.storage.with(&cloud, &region, |store| {
+        store.images.get(&target.data.images, &id)
+    });
+    match image {
+        Some(image) => reply::json(StatusCode::OK, image),
         None => reply::glance_error(
             StatusCode::NOT_FOUND,
             &format!("No image found with ID {id}"),

@@ -1,4 +1,5 @@
-//! Keystone v3 per cloud: unauthenticated discovery, token issue and validation.
+//! Keystone v3 per cloud: unauthenticated discovery, token issue and validation. Clouds that
+//! speak only v2.0 (Rackspace) list v2.0 at the root and answer 404 here (see `keystone_v2`).
 //!
 //! Token issue (`POST /{cloud}/identity/v3/auth/tokens`):
 //! 1. Refuse everything when the cloud has `refuse_auth`.
@@ -23,22 +24,39 @@ use crate::time::{now_unix, rfc3339_micros};
 
 /// `GET /{cloud}/identity`: the version list (300), never authenticated.
 pub async fn versions(State(state): State<Arc<SimState>>, Path(cloud): Path<String>) -> Response {
-    if !state.clouds.contains_key(&cloud) {
+    let Some(config) = state.clouds.get(&cloud).map(|c| &c.config) else {
         return reply::unknown_cloud(&cloud);
-    }
-    let body = json!({"versions": {"values": [version_doc(&state, &cloud)]}});
+    };
+    let doc = if config.vendor.identity_version() == 2 {
+        crate::keystone_v2::version_doc(&state, &cloud)
+    } else {
+        version_doc(&state, &cloud)
+    };
+    let body = json!({"versions": {"values": [doc]}});
     reply::json(StatusCode::MULTIPLE_CHOICES, body)
 }
 
 /// `GET /{cloud}/identity/v3`: the v3 version document (200), never authenticated.
 pub async fn version(State(state): State<Arc<SimState>>, Path(cloud): Path<String>) -> Response {
-    if !state.clouds.contains_key(&cloud) {
-        return reply::unknown_cloud(&cloud);
+    if let Some(response) = v3_unavailable(&state, &cloud) {
+        return response;
     }
     reply::json(
         StatusCode::OK,
         json!({"version": version_doc(&state, &cloud)}),
     )
+}
+
+/// 404 for an unknown cloud or one that speaks only keystone v2.0 (Rackspace).
+fn v3_unavailable(state: &SimState, cloud: &str) -> Option<Response> {
+    match state.clouds.get(cloud) {
+        None => Some(reply::unknown_cloud(cloud)),
+        Some(c) if c.config.vendor.identity_version() == 2 => Some(reply::keystone_error(
+            StatusCode::NOT_FOUND,
+            "The resource could not be found.",
+        )),
+        Some(_) => None,
+    }
 }
 
 fn version_doc(state: &SimState, cloud: &str) -> Value {
@@ -70,6 +88,9 @@ pub async fn issue(
     Path(cloud_name): Path<String>,
     body: Bytes,
 ) -> Response {
+    if let Some(response) = v3_unavailable(&state, &cloud_name) {
+        return response;
+    }
     let Some(cloud) = state.clouds.get(&cloud_name) else {
         return reply::unknown_cloud(&cloud_name);
     };
@@ -120,6 +141,9 @@ pub async fn validate(
     Path(cloud): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    if let Some(response) = v3_unavailable(&state, &cloud) {
+        return response;
+    }
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if header("x-auth-token")
         .and_then(|t| state.tokens.valid(t, &cloud))

@@ -1,5 +1,7 @@
-//! Neutron v2.0: the version list, networks and subnets. Neutron pages only when the client sends
-//! `limit` (or `neutron_max_limit` is configured), with a `networks_links` next link.
+//! Neutron v2.0 reads: the version list and every collection (networks, subnets, ports,
+//! floating IPs, security groups and rules; writes live in `neutron_write`, `subnets` and
+//! `secgroups`). Neutron pages only when the client sends `limit` (or `neutron_max_limit` is
+//! configured), with a `<collection>_links` next link.
 
 use std::sync::Arc;
 
@@ -11,8 +13,9 @@ use serde_json::{Value, json};
 use crate::faults::{self, Access};
 use crate::pagination::{self, PageError, QueryPairs, param};
 use crate::reply;
-use crate::seed::{RegionData, str_field};
-use crate::state::SimState;
+use crate::seed::str_field;
+use crate::state::{RegionState, SimState};
+use crate::{secgroups, views};
 
 /// Query keys that steer the listing rather than filter it.
 const NON_FILTERS: [&str; 6] = [
@@ -57,13 +60,20 @@ pub async fn resources(
         return response;
     }
     let root = network_root(&state, &cloud, &region);
-    let resources: Vec<Value> = [("network", "networks"), ("subnet", "subnets")]
-        .iter()
-        .map(|(name, collection)| {
-            let href = format!("{root}/v2.0/{collection}");
-            json!({"name": name, "collection": collection, "links": [{"rel": "self", "href": href}]})
-        })
-        .collect();
+    let resources: Vec<Value> = [
+        ("network", "networks"),
+        ("subnet", "subnets"),
+        ("port", "ports"),
+        ("floatingip", "floatingips"),
+        ("security_group", "security-groups"),
+        ("security_group_rule", "security-group-rules"),
+    ]
+    .iter()
+    .map(|(name, collection)| {
+        let href = format!("{root}/v2.0/{collection}");
+        json!({"name": name, "collection": collection, "links": [{"rel": "self", "href": href}]})
+    })
+    .collect();
     reply::json(StatusCode::OK, json!({ "resources": resources }))
 }
 
@@ -138,29 +148,75 @@ pub async fn subnet(
 
 /// The neutron collections the simulator serves.
 #[derive(Debug, Clone, Copy)]
-enum Collection {
+pub(crate) enum Collection {
     Networks,
     Subnets,
+    Ports,
+    FloatingIps,
+    SecurityGroups,
+    SecurityGroupRules,
 }
 
 impl Collection {
-    fn items(self, data: &RegionData) -> &[Value] {
+    /// Seeded items merged with what clients wrote (see `views`).
+    fn items(self, target: &RegionState) -> Vec<Value> {
+        let live = target.live.lock();
         match self {
-            Collection::Networks => &data.networks,
-            Collection::Subnets => &data.subnets,
+            Collection::Networks => views::networks(target, &live),
+            Collection::Subnets => views::subnets(target, &live),
+            Collection::Ports => live.ports.clone(),
+            Collection::FloatingIps => live.floating_ips.clone(),
+            Collection::SecurityGroups => secgroups::render_groups(&live),
+            Collection::SecurityGroupRules => live.security_group_rules.clone(),
         }
     }
 
-    /// (collection key, member key, error type name, human name).
-    fn names(self) -> (&'static str, &'static str, &'static str, &'static str) {
+    /// (collection key, member key, error type name, human name, URL path).
+    fn names(
+        self,
+    ) -> (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    ) {
         match self {
-            Collection::Networks => ("networks", "network", "NetworkNotFound", "Network"),
-            Collection::Subnets => ("subnets", "subnet", "SubnetNotFound", "Subnet"),
+            Collection::Networks => (
+                "networks",
+                "network",
+                "NetworkNotFound",
+                "Network",
+                "networks",
+            ),
+            Collection::Subnets => ("subnets", "subnet", "SubnetNotFound", "Subnet", "subnets"),
+            Collection::Ports => ("ports", "port", "PortNotFound", "Port", "ports"),
+            Collection::FloatingIps => (
+                "floatingips",
+                "floatingip",
+                "FloatingIPNotFound",
+                "Floating IP",
+                "floatingips",
+            ),
+            Collection::SecurityGroups => (
+                "security_groups",
+                "security_group",
+                "SecurityGroupNotFound",
+                "Security group",
+                "security-groups",
+            ),
+            Collection::SecurityGroupRules => (
+                "security_group_rules",
+                "security_group_rule",
+                "SecurityGroupRuleNotFound",
+                "Security group rule",
+                "security-group-rules",
+            ),
         }
     }
 
-    fn not_found(self, id: &str) -> Response {
-        let (_, _, kind, human) = self.names();
+    pub(crate) fn not_found(self, id: &str) -> Response {
+        let (_, _, kind, human, _) = self.names();
         reply::neutron_error(
             StatusCode::NOT_FOUND,
             kind,
@@ -169,7 +225,7 @@ impl Collection {
     }
 }
 
-async fn list(
+pub(crate) async fn list(
     state: &SimState,
     cloud: &str,
     region: &str,
@@ -197,9 +253,9 @@ async fn list(
             .filter(|(k, _)| !NON_FILTERS.contains(&k.as_str()))
             .all(|(k, v)| matches(item, k, v))
     };
-    let items = collection.items(&target.data);
+    let items = collection.items(target);
     let page = match pagination::page(
-        items,
+        &items,
         param(query, "marker"),
         limit.unwrap_or(usize::MAX),
         keep,
@@ -209,10 +265,10 @@ async fn list(
         Err(PageError::MarkerNotFound(marker)) => return collection.not_found(&marker),
         Err(e) => return page_error(e),
     };
-    let (key, _, _, _) = collection.names();
+    let (key, _, _, _, path) = collection.names();
     let mut body = json!({ key: page });
     if let Some(limit) = limit {
-        let href = format!("{}/v2.0/{key}", network_root(state, cloud, region));
+        let href = format!("{}/v2.0/{path}", network_root(state, cloud, region));
         let links: Vec<Value> = pagination::next_marker(&page, limit)
             .map(|next| json!({"rel": "next", "href": format!("{href}?{}", pagination::next_query(query, limit, next))}))
             .into_iter()
@@ -222,7 +278,7 @@ async fn list(
     reply::json(StatusCode::OK, body)
 }
 
-async fn show(
+pub(crate) async fn show(
     state: &SimState,
     cloud: &str,
     region: &str,
@@ -234,9 +290,9 @@ async fn show(
         Ok(target) => target,
         Err(response) => return response,
     };
-    let (_, member, _, _) = collection.names();
+    let (_, member, _, _, _) = collection.names();
     match collection
-        .items(&target.data)
+        .items(target)
         .iter()
         .find(|n| str_field(n, "id") == id)
     {

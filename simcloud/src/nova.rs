@@ -1,5 +1,6 @@
-//! Nova (compute v2.1): version discovery, servers and flavors, with nova's marker/limit
-//! pagination (`servers_links` / `flavors_links`, page size `min(limit, max_limit)`).
+//! Nova (compute v2.1) reads: version discovery, servers (seeded and created, see `views`)
+//! and flavors, with nova's marker/limit pagination (`servers_links` / `flavors_links`, page
+//! size `min(limit, max_limit)`). Writes live in `nova_write` and `keypairs`.
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use crate::pagination::{self, PageError, QueryPairs, param};
 use crate::reply;
 use crate::seed::str_field;
 use crate::state::SimState;
+use crate::views;
 
 /// The newest microversion the simulator speaks (what openstacksdk 4.x asks for).
 const MAX_MICROVERSION: (u32, u32) = (2, 96);
@@ -22,7 +24,7 @@ const SWAP_AS_INT: (u32, u32) = (2, 75);
 type Loc = Path<(String, String)>;
 type Item = Path<(String, String, String)>;
 
-fn compute_url(state: &SimState, cloud: &str, region: &str) -> String {
+pub(crate) fn compute_url(state: &SimState, cloud: &str, region: &str) -> String {
     format!("{}/{cloud}/{region}/compute/v2.1", state.base_url)
 }
 
@@ -66,7 +68,7 @@ pub async fn version(
 
 /// The requested microversion (`OpenStack-API-Version: compute X.Y` or the legacy header),
 /// clamped to what the simulator speaks; 2.1 when absent.
-fn microversion(headers: &HeaderMap) -> (u32, u32) {
+pub(crate) fn microversion(headers: &HeaderMap) -> (u32, u32) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let requested = header("openstack-api-version")
         .and_then(|v| {
@@ -86,7 +88,7 @@ fn microversion(headers: &HeaderMap) -> (u32, u32) {
     parsed.unwrap_or((2, 1)).clamp((2, 1), MAX_MICROVERSION)
 }
 
-fn with_version(mut response: Response, version: (u32, u32)) -> Response {
+pub(crate) fn with_version(mut response: Response, version: (u32, u32)) -> Response {
     let text = format!("{}.{}", version.0, version.1);
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&format!("compute {text}")) {
@@ -107,9 +109,14 @@ fn page_error(error: PageError) -> Response {
 }
 
 /// Nova's `name` filter is a regular-expression search; literal names behave as substrings.
+/// Deleted servers are listed only when asked for (`deleted=true` or `status=DELETED`).
 fn server_filter(query: &QueryPairs) -> impl Fn(&Value) -> bool + '_ {
+    let asked =
+        |key: &str, value: &str| param(query, key).is_some_and(|v| v.eq_ignore_ascii_case(value));
+    let show_deleted = asked("deleted", "true") || asked("status", "DELETED");
     move |server| {
-        param(query, "name").is_none_or(|name| str_field(server, "name").contains(name))
+        (show_deleted || str_field(server, "status") != "DELETED")
+            && param(query, "name").is_none_or(|name| str_field(server, "name").contains(name))
             && param(query, "status")
                 .is_none_or(|status| str_field(server, "status").eq_ignore_ascii_case(status))
     }
@@ -164,9 +171,10 @@ async fn servers(
     };
     let href = format!("{}{suffix}", compute_url(&state, &cloud, &region));
     let render = |v: &Value| if detail { v.clone() } else { summary(v) };
+    let all = views::servers(target, &mut target.live.lock());
     let body = list_page(
         &state,
-        &target.data.servers,
+        &all,
         "servers",
         &href,
         &query,
@@ -207,12 +215,7 @@ pub async fn server(
         Ok(target) => target,
         Err(response) => return response,
     };
-    match target
-        .data
-        .servers
-        .iter()
-        .find(|s| str_field(s, "id") == id)
-    {
+    match views::server(target, &mut target.live.lock(), &id) {
         Some(server) => with_version(
             reply::json(StatusCode::OK, json!({"server": server})),
             microversion(&headers),

@@ -17,6 +17,7 @@ use tracing::{info, warn};
 use crate::app;
 use crate::config::{Fault, SimConfig};
 use crate::error::SimError;
+use crate::lifecycle::BootFault;
 use crate::seed::Inventory;
 use crate::state::{RegionControl, SimState};
 
@@ -78,7 +79,8 @@ impl SimCloud {
         &self.config
     }
 
-    /// A clouds.yaml (openstacksdk format) with one entry per simulated cloud.
+    /// A clouds.yaml (openstacksdk format) with one entry per simulated cloud; vendor
+    /// flavours add `profile` and their keys (see `vendor::clouds_yaml_keys`).
     pub fn clouds_yaml(&self) -> String {
         let mut clouds = Mapping::new();
         for cloud in &self.config.clouds {
@@ -86,12 +88,23 @@ impl SimCloud {
             let mut put = |key: &str, value: &str| {
                 auth.insert(Yaml::from(key), Yaml::from(value));
             };
-            put("auth_url", &self.auth_url(&cloud.name));
+            let v2 = cloud.vendor.identity_version() == 2;
+            let auth_url = self.auth_url(&cloud.name);
+            put(
+                "auth_url",
+                &if v2 {
+                    format!("{auth_url}/v2.0")
+                } else {
+                    auth_url
+                },
+            );
             put("username", &cloud.username);
             put("password", &cloud.password);
             put("project_name", &cloud.project_name);
-            put("user_domain_name", &cloud.domain);
-            put("project_domain_name", &cloud.domain);
+            if !v2 {
+                put("user_domain_name", &cloud.domain);
+                put("project_domain_name", &cloud.domain);
+            }
             let regions: Vec<Yaml> = cloud
                 .regions
                 .iter()
@@ -100,8 +113,16 @@ impl SimCloud {
             let mut entry = Mapping::new();
             entry.insert(Yaml::from("auth_type"), Yaml::from("password"));
             entry.insert(Yaml::from("auth"), Yaml::Mapping(auth));
-            entry.insert(Yaml::from("identity_api_version"), Yaml::from(3));
             entry.insert(Yaml::from("regions"), Yaml::Sequence(regions));
+            let block_storage = format!(
+                "{}/{}/{{region_name}}/volume/v3/{}",
+                self.base_url(),
+                cloud.name,
+                cloud.project_id()
+            );
+            for (key, value) in crate::vendor::clouds_yaml_keys(cloud.vendor, &block_storage) {
+                entry.insert(Yaml::from(key), value);
+            }
             clouds.insert(Yaml::from(cloud.name.as_str()), Yaml::Mapping(entry));
         }
         let mut root = Mapping::new();
@@ -133,6 +154,34 @@ impl SimCloud {
     /// outage), after which it answers normally.
     pub fn fail_next(&self, cloud: &str, region: &str, count: u64) -> Result<(), SimError> {
         self.state.region(cloud, region)?.fail_next(count);
+        Ok(())
+    }
+
+    /// Makes the region's boots end in `ERROR` (after the build time): the next N, all, or
+    /// none from now on. The same as `boot_fault` in the region's `lifecycle` config.
+    pub fn set_boot_fault(
+        &self,
+        cloud: &str,
+        region: &str,
+        fault: BootFault,
+    ) -> Result<(), SimError> {
+        let target = self.state.region(cloud, region)?;
+        target.live.lock().times.boot_fault = fault;
+        info!(cloud, region, ?fault, "boot fault changed");
+        Ok(())
+    }
+
+    /// Caps the project's servers in the region (`None`: unlimited); a boot past the cap
+    /// answers nova's 403 "Quota exceeded for instances".
+    pub fn set_server_quota(
+        &self,
+        cloud: &str,
+        region: &str,
+        quota: Option<usize>,
+    ) -> Result<(), SimError> {
+        let target = self.state.region(cloud, region)?;
+        target.live.lock().times.server_quota = quota;
+        info!(cloud, region, ?quota, "server quota changed");
         Ok(())
     }
 

@@ -24,6 +24,8 @@ pub struct SimState {
     pub tokens: TokenStore,
     /// Set when the simulator stops, so held (Timeout) requests return at once.
     pub shutting_down: AtomicBool,
+    /// What clients wrote: glance images, swift objects and glance tasks.
+    pub storage: crate::store::Storage,
 }
 
 /// One cloud: its config, derived ids, static catalog and regions.
@@ -45,6 +47,8 @@ pub struct RegionState {
     failures_left: AtomicU64,
     /// Arrival times of service calls, oldest first, at most [`REQUEST_LOG_CAP`].
     arrivals: Mutex<std::collections::VecDeque<tokio::time::Instant>>,
+    /// What clients created, changed or deleted in nova, neutron and cinder.
+    pub live: crate::live::RegionLive,
 }
 
 /// How many arrival times a region remembers (for rate measurements).
@@ -121,6 +125,7 @@ impl SimState {
             page_sizes: config.page_sizes,
             tokens: TokenStore::default(),
             shutting_down: AtomicBool::new(false),
+            storage: crate::store::Storage::new(config.image_task_ms),
         }
     }
 
@@ -155,8 +160,19 @@ impl CloudState {
                     project_id: project_id.clone(),
                     user_id: user_id.clone(),
                 };
+                let data = RegionData::seed(&ctx);
+                let live_ctx = crate::live::LiveContext {
+                    base_url: base_url.to_string(),
+                    cloud: config.name.clone(),
+                    region: region.name.clone(),
+                    project_id: project_id.clone(),
+                    user_id: user_id.clone(),
+                    vendor: config.vendor,
+                };
+                let live = crate::live::RegionLive::new(live_ctx, region.lifecycle, &data);
                 let state = RegionState {
-                    data: RegionData::seed(&ctx),
+                    data,
+                    live,
                     control: Mutex::new(RegionControl {
                         fault: region.fault,
                         latency_ms: region.latency_ms,

@@ -1,5 +1,7 @@
 //! Fidelity proof: openstacksdk (the reference OpenStack client) lists every resource of
-//! every simulated cloud-region, across pagination, and sees exactly what the simulator seeded.
+//! every simulated cloud-region, across pagination, and sees exactly what the simulator seeded;
+//! and its cloud layer creates, waits for and deletes servers (with an automatic floating IP),
+//! keypairs, security groups, floating IPs and volumes (`openstacksdk_writes.py`).
 //!
 //! 1. Start the simulator in-process: 2 clouds × 2 regions, small nova and glance pages, one
 //!    region with more servers than a page.
@@ -11,7 +13,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use oaktree_simcloud::{SimCloud, SimCloudConfig, SimConfig, SimRegionConfig};
+use oaktree_simcloud::{Lifecycle, SimCloud, SimCloudConfig, SimConfig, SimRegionConfig};
 use serde_json::Value;
 
 /// openstacksdk needs a few seconds per region; anything past this is a hang.
@@ -64,6 +66,35 @@ fn ids(value: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Runs `tests/<script>` with `args` against the clouds in `clouds_yaml` (bounded by
+/// [`SCRIPT_TIMEOUT`]) and parses the JSON it prints.
+async fn run_script(
+    python: &std::path::Path,
+    script: &str,
+    clouds_yaml: &std::path::Path,
+    args: &[String],
+) -> Value {
+    let dir = clouds_yaml.parent().unwrap();
+    let child = tokio::process::Command::new(python)
+        .arg(format!("{}/tests/{script}", env!("CARGO_MANIFEST_DIR")))
+        .args(args)
+        .env("OS_CLIENT_CONFIG_FILE", clouds_yaml)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}; {SETUP_HINT}", python.display()));
+    let output = tokio::time::timeout(SCRIPT_TIMEOUT, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("{script} still running after {SCRIPT_TIMEOUT:?}; killed"))
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(3), "{stderr}\n{SETUP_HINT}");
+    assert!(output.status.success(), "{script} failed:\n{stderr}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openstacksdk_lists_exactly_the_seeded_resources_of_every_region() {
     let python = python();
@@ -82,33 +113,7 @@ async fn openstacksdk_lists_exactly_the_seeded_resources_of_every_region() {
         })
         .collect();
 
-    let child = tokio::process::Command::new(&python)
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/openstacksdk_lists.py"
-        ))
-        .args(&targets)
-        .env("OS_CLIENT_CONFIG_FILE", &clouds_yaml)
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}; {SETUP_HINT}", python.display()));
-    let output = tokio::time::timeout(SCRIPT_TIMEOUT, child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| {
-            panic!("openstacksdk script still running after {SCRIPT_TIMEOUT:?}; killed")
-        })
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_ne!(output.status.code(), Some(3), "{stderr}\n{SETUP_HINT}");
-    assert!(
-        output.status.success(),
-        "openstacksdk script failed:\n{stderr}"
-    );
-
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = run_script(&python, "openstacksdk_lists.py", &clouds_yaml, &targets).await;
     let results = report["results"].as_array().unwrap();
     assert_eq!(results.len(), targets.len());
     for result in results {
@@ -141,4 +146,57 @@ async fn openstacksdk_lists_exactly_the_seeded_resources_of_every_region() {
     }
     // The big region took several nova and glance pages.
     assert!(sim.request_count("alpha", "us-east-1") > 8);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openstacksdk_creates_waits_for_and_deletes_servers_ips_keys_groups_and_volumes() {
+    let python = python();
+    let region = SimRegionConfig {
+        lifecycle: Lifecycle {
+            build_ms: 1500,
+            delete_ms: 500,
+            volume_ms: 500,
+            ..Lifecycle::default()
+        },
+        ..SimRegionConfig::new("us-east-1")
+    };
+    let config = SimConfig::new(vec![SimCloudConfig::new("alpha", vec![region])]);
+    let sim = SimCloud::start(config, "127.0.0.1:0").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clouds_yaml = dir.path().join("clouds.yaml");
+    std::fs::write(&clouds_yaml, sim.clouds_yaml()).unwrap();
+
+    let seen = run_script(
+        &python,
+        "openstacksdk_writes.py",
+        &clouds_yaml,
+        &["alpha:us-east-1".to_string()],
+    )
+    .await;
+    assert_eq!(seen["keypair_private_key"], true, "{seen}");
+    assert_eq!(seen["rule_port"], 22);
+    assert_eq!(seen["server_status"], "ACTIVE");
+    let private = seen["server_private_v4"].as_str().unwrap();
+    let public = seen["server_public_v4"].as_str().unwrap();
+    assert!(private.starts_with("10.0."), "{seen}");
+    // create_server's auto_ip gave the server a floating IP from the seeded `public` network.
+    assert!(public.starts_with("172.24.4."), "{seen}");
+    assert_eq!(seen["spare_fip_status"], "DOWN");
+    assert_eq!(
+        (seen["volume_status"].as_str(), seen["volume_size"].as_u64()),
+        (Some("available"), Some(1))
+    );
+    assert_eq!(seen["servers_left"], serde_json::json!([]));
+    assert_eq!(
+        (
+            &seen["fips_left"],
+            &seen["volumes_left"],
+            &seen["keypairs_left"]
+        ),
+        (
+            &serde_json::json!(0),
+            &serde_json::json!(0),
+            &serde_json::json!(0)
+        )
+    );
 }
