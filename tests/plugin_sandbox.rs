@@ -1,6 +1,7 @@
 //! A broken plugin costs only its own calls: a trap, an endless loop and unbounded
 //! allocation each fail that location's call with a clear status, within the deadline,
-//! while other locations answer and later calls still work.
+//! while other locations answer and later calls still work. With `plugin_fuel` set, an
+//! endless loop ends when its fuel does, long before its deadline.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -68,6 +69,43 @@ async fn a_plugin_looping_forever_is_stopped_at_the_deadline() {
         status_at(&reply.statuses, "alpha/one").kind(),
         StatusKind::Ok
     );
+}
+
+/// Fuel for each call when a test turns metering on: ample for the OpenStack driver's list
+/// calls, a fraction of a second of a tight loop.
+const FUEL: u64 = 200_000_000;
+
+#[tokio::test]
+async fn with_fuel_a_plugin_looping_forever_runs_out_well_before_its_deadline() {
+    let sim = SimConfig::new(vec![SimCloudConfig::new(
+        "alpha",
+        vec![SimRegionConfig::new("one")],
+    )]);
+    let world = World::start_full(sim, BROKEN_CLOUD, &[built_plugin("faulty")], |host| {
+        host.plugin_fuel = Some(FUEL);
+    })
+    .await
+    .unwrap();
+    let mut client = world.client().await;
+
+    let deadline = Duration::from_secs(20);
+    let mut request = tonic::Request::new(list_request(&[], &[], ""));
+    request.set_timeout(deadline);
+    let started = Instant::now();
+    let reply = client.list_images(request).await.unwrap().into_inner();
+    eprintln!("out of fuel after {:?}", started.elapsed());
+
+    assert!(
+        started.elapsed() < deadline / 4,
+        "took {:?}",
+        started.elapsed()
+    );
+    let broken = status_at(&reply.statuses, "broken/one");
+    assert_eq!(broken.kind(), StatusKind::Internal, "{}", broken.message);
+    assert!(broken.message.contains("out of fuel"), "{}", broken.message);
+    assert!(broken.message.contains("plugin_fuel"), "{}", broken.message);
+    let alpha = status_at(&reply.statuses, "alpha/one");
+    assert_eq!(alpha.kind(), StatusKind::Ok, "{}", alpha.message);
 }
 
 #[tokio::test]

@@ -8,6 +8,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures::StreamExt;
 
 use md5::Md5;
 use sha2::{Digest, Sha256};
@@ -16,9 +19,18 @@ use wasmtime::component::Resource;
 use super::bindings::blobs_api;
 use super::runtime::HostState;
 
+/// Bytes read from disk per body chunk: large enough that a GiB is a thousand chunks, not a
+/// quarter million.
+const READ_CHUNK: usize = 1 << 20;
+
 /// Bytes on disk with their facts. Cheap to clone; the file is owned by whoever made it.
+/// A clone made with [`Blob::counting`] adds the bytes it sends to a counter (upload
+/// progress per location).
 #[derive(Debug, Clone)]
-pub struct Blob(Arc<BlobFile>);
+pub struct Blob {
+    file: Arc<BlobFile>,
+    sent: Option<Arc<AtomicU64>>,
+}
 
 #[derive(Debug)]
 pub struct BlobFile {
@@ -47,25 +59,41 @@ impl Blob {
             sha256.update(&buffer[..read]);
             size += read as u64;
         }
-        Ok(Self(Arc::new(BlobFile {
-            path: path.to_owned(),
-            size,
-            md5: hex::encode(md5.finalize()),
-            sha256: hex::encode(sha256.finalize()),
-            disk_format: disk_format.to_owned(),
-        })))
+        Ok(Self {
+            file: Arc::new(BlobFile {
+                path: path.to_owned(),
+                size,
+                md5: hex::encode(md5.finalize()),
+                sha256: hex::encode(sha256.finalize()),
+                disk_format: disk_format.to_owned(),
+            }),
+            sent: None,
+        })
     }
 
     pub fn file(&self) -> &BlobFile {
-        &self.0
+        &self.file
+    }
+
+    /// The same bytes, counting what is sent into `sent`.
+    pub fn counting(&self, sent: Arc<AtomicU64>) -> Self {
+        Self {
+            file: self.file.clone(),
+            sent: Some(sent),
+        }
     }
 
     /// A streaming request body reading the file from the start.
     pub async fn body(&self) -> std::io::Result<reqwest::Body> {
-        let file = tokio::fs::File::open(&self.0.path).await?;
-        Ok(reqwest::Body::wrap_stream(
-            tokio_util::io::ReaderStream::new(file),
-        ))
+        let file = tokio::fs::File::open(&self.file.path).await?;
+        let sent = self.sent.clone();
+        let stream =
+            tokio_util::io::ReaderStream::with_capacity(file, READ_CHUNK).inspect(move |chunk| {
+                if let (Some(sent), Ok(bytes)) = (&sent, chunk) {
+                    sent.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                }
+            });
+        Ok(reqwest::Body::wrap_stream(stream))
     }
 }
 

@@ -215,8 +215,11 @@ impl DriverCall {
     ) -> Result<T, CallError> {
         match outcome {
             Err(_elapsed) => Err(CallError::Deadline),
-            Ok(Ok(Ok(value))) => Ok(value),
-            Ok(Ok(Err(driver_error))) => Err(CallError::Driver(driver_error)),
+            // A refused request fails the call whatever the driver made of the refusal.
+            Ok(Ok(answer)) => match self.stats.egress_denied() {
+                Some(denied) => Err(CallError::Driver(wit::Error::Forbidden(denied.to_owned()))),
+                None => answer.map_err(CallError::Driver),
+            },
             Ok(Err(trap)) => Err(classify_trap(&self.plugin.name, trap)),
         }
     }
@@ -241,6 +244,7 @@ pub fn new_store(
             .instances(64)
             .build(),
         services: runtime.services.clone(),
+        egress: runtime.services.egress.for_location(&at),
         at,
         plugin,
         deadline,
@@ -248,6 +252,14 @@ pub fn new_store(
     };
     let mut store = Store::new(&runtime.engine, state);
     store.limiter(|state| &mut state.limits);
+    if let Some(fuel) = runtime.settings.fuel
+        && let Err(error) = store.set_fuel(fuel)
+    {
+        tracing::error!(
+            error = format!("{error:#}"),
+            "cannot give the call its fuel"
+        );
+    }
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(|store| {
         if Instant::now() >= store.data().deadline {
@@ -275,8 +287,17 @@ fn outcome_label<T>(result: &Result<T, CallError>) -> &'static str {
 }
 
 pub fn classify_trap(plugin: &str, error: wasmtime::Error) -> CallError {
-    if matches!(error.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
-        return CallError::Deadline;
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => return CallError::Deadline,
+        Some(Trap::OutOfFuel) => {
+            return CallError::Trap {
+                plugin: plugin.to_owned(),
+                message: "out of fuel: the call used up the `plugin_fuel` budget of the \
+                          daemon config (a runaway loop, or a budget too small for this call)"
+                    .to_owned(),
+            };
+        }
+        _ => {}
     }
     CallError::Trap {
         plugin: plugin.to_owned(),

@@ -1,8 +1,10 @@
 //! The host services a driver imports: `http`, `state` and `log`.
 //!
-//! `http.send` is the only way out of the sandbox. The host sends with reqwest, bounds the
-//! request by the call's remaining time, caps the response size, and lower-cases header
-//! names so drivers need not care.
+//! `http.send` (and `http.send-blob`) is the only way out of the sandbox. The host first checks
+//! the destination against the cloud-region's egress allowlist ([`super::egress`]): a refused
+//! request is never sent, takes no budget, is counted (outcome `denied`), logged, and fails
+//! the call. Then it sends with reqwest, bounds the request by the call's remaining time, caps
+//! the response size, and lower-cases header names so drivers need not care.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -64,6 +66,23 @@ impl HostState {
                 "only http and https URLs may be sent, not {:?}",
                 req.url
             )));
+        }
+        if let Err(denied) = self.egress.check(&url) {
+            let message = denied.to_string();
+            tracing::warn!(
+                plugin = %self.plugin, cloud = %self.at.cloud, region = %self.at.region,
+                service = %req.service, destination = %denied.destination,
+                allowed = %denied.allowed, "driver request refused by the egress allowlist"
+            );
+            self.services.metrics.http_request(
+                &self.at.cloud,
+                &self.at.region,
+                &req.service,
+                "denied",
+                Duration::ZERO,
+            );
+            self.stats.record_egress_denied(message.clone());
+            return Err(HttpError::Denied(message));
         }
         let method = method_of(req.method);
         let mut attempt = 0;

@@ -7,13 +7,17 @@
 //! 3. [`call`] runs one driver function for one cloud-region in a fresh Store with an epoch
 //!    deadline and memory limit; a trap or a timeout fails only that call.
 //! 4. [`imports`] implements what drivers import: `http` (sent by the host with the call's
-//!    remaining time), `state` (per cloud-region, see [`state_store`]) and `log` (tracing).
+//!    remaining time, only to hosts in the cloud-region's [`egress`] allowlist), `state` (per
+//!    cloud-region, see [`state_store`]) and `log` (tracing).
 //! 5. [`watch`] reloads the plugin directory as files change: new, replaced and removed
 //!    `.wasm` files take effect without a restart; calls in flight finish on the old version.
+//! 6. [`artifact_cache`] keeps compiled plugins on disk, so a restart skips Cranelift.
 
+pub mod artifact_cache;
 pub mod bindings;
 pub mod blob;
 pub mod call;
+pub mod egress;
 pub mod imports;
 pub mod registry;
 pub mod retry;

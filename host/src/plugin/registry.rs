@@ -1,7 +1,8 @@
 //! Loaded plugins and which one serves a cloud.
 //!
-//! Loading a file: compile the component (off the async threads), `instantiate_pre` against
-//! the shared Linker, then smoke-call `describe()` under a short deadline. A file that fails
+//! Loading a file: compile the component off the async threads (or map it from the on-disk
+//! artifact cache, see [`super::artifact_cache`]), `instantiate_pre` against the shared
+//! Linker, then smoke-call `describe()` under a short deadline. A file that fails
 //! any step is rejected with the file name and the reason; other plugins still load.
 //!
 //! Replacing and removing (hot reload, see [`super::watch`]): the map of plugins is an `Arc`
@@ -97,9 +98,11 @@ impl Registry {
         let bytes = tokio::fs::read(file)
             .await
             .with_context(|| format!("cannot read {}", file.display()))?;
-        let engine = self.runtime.engine().clone();
-        let component =
-            tokio::task::spawn_blocking(move || Component::from_binary(&engine, &bytes))
+        let started = std::time::Instant::now();
+        let runtime = self.runtime.clone();
+        let path = file.to_owned();
+        let (component, origin) =
+            tokio::task::spawn_blocking(move || runtime.compile(&path, &bytes))
                 .await?
                 .map_err(|e| {
                     anyhow::anyhow!(
@@ -107,6 +110,10 @@ impl Registry {
                         file.display()
                     )
                 })?;
+        tracing::debug!(
+            file = %file.display(), ?origin,
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "plugin code ready"
+        );
         let pre = self
             .runtime
             .linker

@@ -7,16 +7,25 @@
 //!   passed, traps — so a guest stuck in a loop neither starves other calls nor outlives
 //!   its deadline.
 //!   A guest blocked in a host call is bounded separately: host calls get the time left.
+//! - Fuel (optional, `plugin_fuel`): every call's Store gets the same fuel; a guest that burns
+//!   it traps at once, however much of its deadline is left.
+//! - Compiled plugins are cached on disk ([`super::artifact_cache`]) when a cache directory
+//!   is configured.
+//! - HTTP: one reqwest client; it follows a redirect only to the same scheme, host and port, so
+//!   a redirect elsewhere reaches the driver, whose next request meets the egress allowlist.
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, StoreLimits};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use super::artifact_cache::{ArtifactCache, CompileCounters, Origin};
 use super::bindings::CloudDriver;
+use super::egress::{Allowlist, EgressPolicies};
 use super::state_store::StateStore;
 use crate::limits::Limits;
 use crate::location::CloudRegion;
@@ -32,6 +41,10 @@ pub struct RuntimeSettings {
     pub memory_limit_bytes: usize,
     /// Plugin instances that may exist at once (pool size).
     pub max_instances: u32,
+    /// Fuel each call's Store starts with; `None` runs guests without fuel metering.
+    pub fuel: Option<u64>,
+    /// Where compiled plugins are cached; `None` compiles on every load.
+    pub artifact_cache_dir: Option<PathBuf>,
 }
 
 impl Default for RuntimeSettings {
@@ -39,6 +52,8 @@ impl Default for RuntimeSettings {
         Self {
             memory_limit_bytes: 256 << 20,
             max_instances: 256,
+            fuel: None,
+            artifact_cache_dir: None,
         }
     }
 }
@@ -50,6 +65,8 @@ pub struct HostServices {
     /// Every driver HTTP call passes its cloud-region's (and service's) budget.
     pub limits: Limits,
     pub metrics: Arc<Metrics>,
+    /// Where each cloud-region's drivers may send HTTP.
+    pub egress: EgressPolicies,
 }
 
 /// What one driver call's host imports observed, read by the caller after the call.
@@ -62,6 +79,8 @@ pub struct CallStats {
     /// Resources the driver reported creating (`ledger.created`) and not yet settled, as
     /// (kind, id), in creation order.
     created: Mutex<Vec<(String, String)>>,
+    /// The first request the egress allowlist refused, as the refusal's message.
+    egress_denied: std::sync::OnceLock<String>,
 }
 
 impl CallStats {
@@ -80,6 +99,17 @@ impl CallStats {
     pub fn ledger_settled(&self, kind: &str, id: &str) {
         self.created_entries()
             .retain(|(k, i)| !(k == kind && i == id));
+    }
+
+    /// Remembers a refused request (the first one wins).
+    pub fn record_egress_denied(&self, message: String) {
+        // Already set means an earlier refusal is the one reported.
+        let _ = self.egress_denied.set(message);
+    }
+
+    /// The first refused request's message, if the driver tried to send outside its allowlist.
+    pub fn egress_denied(&self) -> Option<&str> {
+        self.egress_denied.get().map(String::as_str)
     }
 
     /// What the driver created and did not settle during the call.
@@ -105,6 +135,8 @@ pub struct HostState {
     /// When the whole call must be done; host calls get the time left.
     pub deadline: tokio::time::Instant,
     pub stats: Arc<CallStats>,
+    /// Where this call's HTTP may go (the cloud-region's allowlist, computed at config load).
+    pub egress: Arc<Allowlist>,
 }
 
 impl WasiView for HostState {
@@ -121,6 +153,8 @@ pub struct Runtime {
     pub(crate) linker: Linker<HostState>,
     pub(crate) services: Arc<HostServices>,
     pub(crate) settings: RuntimeSettings,
+    artifact_cache: Option<ArtifactCache>,
+    compile_counters: CompileCounters,
     ticker_stop: Arc<AtomicBool>,
 }
 
@@ -140,8 +174,16 @@ impl Runtime {
         let mut config = Config::new();
         config
             .epoch_interruption(true)
+            .consume_fuel(settings.fuel.is_some())
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config)?;
+        let artifact_cache = settings.artifact_cache_dir.clone().and_then(|dir| {
+            ArtifactCache::open(dir)
+                .inspect_err(|error| {
+                    tracing::warn!(%error, "plugin cache disabled; every load compiles");
+                })
+                .ok()
+        });
 
         let mut linker: Linker<HostState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
@@ -150,12 +192,14 @@ impl Runtime {
         let http = reqwest::Client::builder()
             .no_proxy()
             .user_agent(concat!("oaktree/", env!("CARGO_PKG_VERSION")))
+            .redirect(same_origin_redirects())
             .build()?;
         let services = Arc::new(HostServices {
             http,
             state: StateStore::default(),
             limits: Limits::new(),
             metrics: Arc::new(Metrics::new()),
+            egress: EgressPolicies::default(),
         });
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
@@ -165,8 +209,49 @@ impl Runtime {
             linker,
             services,
             settings,
+            artifact_cache,
+            compile_counters: CompileCounters::default(),
             ticker_stop,
         })
+    }
+
+    /// The component for `wasm` read from `file`: from the artifact cache when it holds a
+    /// valid entry, else compiled (and stored). Blocking; run it off the async threads.
+    pub fn compile(&self, file: &Path, wasm: &[u8]) -> wasmtime::Result<(Component, Origin)> {
+        let (component, origin) = match &self.artifact_cache {
+            Some(cache) => {
+                let stem = file
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("plugin");
+                cache.load_or_compile(&self.engine, stem, wasm)?
+            }
+            None => (
+                Component::from_binary(&self.engine, wasm)?,
+                Origin::Compiled,
+            ),
+        };
+        let counter = match origin {
+            Origin::Cache => &self.compile_counters.cache_hits,
+            Origin::Compiled => &self.compile_counters.compiled,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        Ok((component, origin))
+    }
+
+    /// How many plugin loads compiled and how many came from the cache.
+    pub fn compile_counters(&self) -> &CompileCounters {
+        &self.compile_counters
+    }
+
+    /// The artifact cache's directory, when one is in use.
+    pub fn artifact_cache_dir(&self) -> Option<&Path> {
+        self.artifact_cache.as_ref().map(ArtifactCache::dir)
+    }
+
+    /// The egress allowlists of every cloud-region.
+    pub fn egress(&self) -> &EgressPolicies {
+        &self.services.egress
     }
 
     pub fn engine(&self) -> &Engine {
@@ -187,6 +272,28 @@ impl Drop for Runtime {
         self.ticker_stop.store(true, Ordering::Relaxed);
     }
 }
+
+/// Redirects the host follows for a driver: same scheme, host and port as the request, at
+/// most [`MAX_REDIRECTS`]. Any other redirect is handed to the driver as the 3xx response.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt.previous().first().is_some_and(|first| {
+            first.scheme() == attempt.url().scheme()
+                && first.host_str() == attempt.url().host_str()
+                && first.port_or_known_default() == attempt.url().port_or_known_default()
+        });
+        if !same_origin {
+            attempt.stop()
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+/// reqwest's own default bound.
+const MAX_REDIRECTS: usize = 10;
 
 /// Advances the engine's epoch until the runtime is dropped.
 fn spawn_epoch_ticker(engine: Engine, stop: Arc<AtomicBool>) -> std::io::Result<()> {

