@@ -4,6 +4,7 @@
 //! `grpc::status` maps each variant to exactly one gRPC code, with details.
 
 use crate::federation::LocationStatus;
+use crate::federation::write::WriteFailure;
 use crate::location::CloudRegion;
 
 /// One resource that matched an ambiguous get.
@@ -39,6 +40,17 @@ pub enum Error {
         kind: &'static str,
         name_or_id: String,
         candidates: Vec<Candidate>,
+    },
+
+    /// A write at one location failed there: no driver, a driver without the capability, or
+    /// the driver's call failed. `driver` is empty when no driver serves the location.
+    #[error("{operation} at {at}: {failure}")]
+    Write {
+        at: CloudRegion,
+        driver: String,
+        operation: &'static str,
+        /// Boxed: it carries the driver's error, and `Error` travels in every `Result`.
+        failure: Box<WriteFailure>,
     },
 }
 

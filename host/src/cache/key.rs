@@ -13,23 +13,39 @@ pub enum ResourceKind {
     Image,
     Flavor,
     Network,
+    FloatingIp,
+    Keypair,
+    SecurityGroup,
+    Subnet,
+    Volume,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 4] = [
+    pub const ALL: [ResourceKind; 9] = [
         ResourceKind::Server,
         ResourceKind::Image,
         ResourceKind::Flavor,
         ResourceKind::Network,
+        ResourceKind::FloatingIp,
+        ResourceKind::Keypair,
+        ResourceKind::SecurityGroup,
+        ResourceKind::Subnet,
+        ResourceKind::Volume,
     ];
 
-    /// The singular name used in clouds.yaml `cache: expiration:` ("server", "image", ...).
+    /// The singular name used in clouds.yaml `cache: expiration:` ("server", "image", ...);
+    /// `floating_ip` is openstacksdk's own key, the others follow its snake_case style.
     pub fn name(&self) -> &'static str {
         match self {
             ResourceKind::Server => "server",
             ResourceKind::Image => "image",
             ResourceKind::Flavor => "flavor",
             ResourceKind::Network => "network",
+            ResourceKind::FloatingIp => "floating_ip",
+            ResourceKind::Keypair => "keypair",
+            ResourceKind::SecurityGroup => "security_group",
+            ResourceKind::Subnet => "subnet",
+            ResourceKind::Volume => "volume",
         }
     }
 
@@ -45,6 +61,11 @@ impl ResourceKind {
             ResourceKind::Image => 1,
             ResourceKind::Flavor => 2,
             ResourceKind::Network => 3,
+            ResourceKind::FloatingIp => 4,
+            ResourceKind::Keypair => 5,
+            ResourceKind::SecurityGroup => 6,
+            ResourceKind::Subnet => 7,
+            ResourceKind::Volume => 8,
         }
     }
 }

@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use crate::proto::{
-    Address, CloudRegion, Flavor, Image, Location, LocationInfo, LocationStatus, Network,
-    PluginInfo, Project, Server, StatusKind, address,
+    Address, CloudRegion, Flavor, FloatingIp, Image, Keypair, Location, LocationInfo,
+    LocationStatus, Network, PluginInfo, Project, SecurityGroup, SecurityGroupRule, Server,
+    StatusKind, Subnet, Volume, address,
 };
 
 /// The short name of a status kind: `OK`, `TIMEOUT`, ...; unknown numbers as `KIND_<n>`.
@@ -211,6 +212,124 @@ pub fn network(network: &Network) -> Value {
     })
 }
 
+pub fn floating_ip(ip: &FloatingIp) -> Value {
+    json!({
+        "location": opt_location(ip.location.as_ref()),
+        "id": ip.id,
+        "floating_ip_address": ip.floating_ip_address,
+        "fixed_ip_address": ip.fixed_ip_address,
+        "network_id": ip.network_id,
+        "port_id": ip.port_id,
+        "server_id": ip.server_id,
+        "is_attached": ip.is_attached,
+        "status": ip.status,
+        "created_at": ip.created_at,
+        "updated_at": ip.updated_at,
+        "properties": string_map(&ip.properties),
+    })
+}
+
+/// A keypair; `private_key` only when the daemon sent one (a generating create).
+pub fn keypair(keypair: &Keypair) -> Value {
+    let mut value = json!({
+        "location": opt_location(keypair.location.as_ref()),
+        "name": keypair.name,
+        "public_key": keypair.public_key,
+        "fingerprint": keypair.fingerprint,
+        "key_type": keypair.key_type,
+        "created_at": keypair.created_at,
+        "properties": string_map(&keypair.properties),
+    });
+    if !keypair.private_key.is_empty()
+        && let Some(object) = value.as_object_mut()
+    {
+        object.insert("private_key".into(), keypair.private_key.clone().into());
+    }
+    value
+}
+
+pub fn security_group_rule(rule: &SecurityGroupRule) -> Value {
+    json!({
+        "location": opt_location(rule.location.as_ref()),
+        "id": rule.id,
+        "security_group_id": rule.security_group_id,
+        "direction": rule.direction,
+        "ethertype": rule.ethertype,
+        "protocol": rule.protocol,
+        "port_range_min": rule.port_range_min,
+        "port_range_max": rule.port_range_max,
+        "remote_ip_prefix": rule.remote_ip_prefix,
+        "remote_group_id": rule.remote_group_id,
+        "properties": string_map(&rule.properties),
+    })
+}
+
+/// A security group; its rules leave out their location, which is the group's.
+pub fn security_group(group: &SecurityGroup) -> Value {
+    let rules: Vec<Value> = group
+        .rules
+        .iter()
+        .map(|rule| {
+            let mut value = security_group_rule(rule);
+            if let Some(object) = value.as_object_mut() {
+                object.remove("location");
+            }
+            value
+        })
+        .collect();
+    json!({
+        "location": opt_location(group.location.as_ref()),
+        "id": group.id,
+        "name": group.name,
+        "description": group.description,
+        "rules": rules,
+        "created_at": group.created_at,
+        "updated_at": group.updated_at,
+        "properties": string_map(&group.properties),
+    })
+}
+
+pub fn subnet(subnet: &Subnet) -> Value {
+    json!({
+        "location": opt_location(subnet.location.as_ref()),
+        "id": subnet.id,
+        "name": subnet.name,
+        "network_id": subnet.network_id,
+        "cidr": subnet.cidr,
+        "ip_version": subnet.ip_version,
+        "gateway_ip": subnet.gateway_ip,
+        "is_dhcp_enabled": subnet.is_dhcp_enabled,
+        "dns_nameservers": subnet.dns_nameservers,
+        "allocation_pools": subnet.allocation_pools.iter().map(|p| json!({
+            "start": p.start,
+            "end": p.end,
+        })).collect::<Vec<_>>(),
+        "created_at": subnet.created_at,
+        "updated_at": subnet.updated_at,
+        "properties": string_map(&subnet.properties),
+    })
+}
+
+pub fn volume(volume: &Volume) -> Value {
+    json!({
+        "location": opt_location(volume.location.as_ref()),
+        "id": volume.id,
+        "name": volume.name,
+        "status": volume.status,
+        "size_gib": volume.size_gib,
+        "volume_type": volume.volume_type,
+        "is_bootable": volume.is_bootable,
+        "description": volume.description,
+        "attachments": volume.attachments.iter().map(|a| json!({
+            "server_id": a.server_id,
+            "device": a.device,
+        })).collect::<Vec<_>>(),
+        "created_at": volume.created_at,
+        "updated_at": volume.updated_at,
+        "properties": string_map(&volume.properties),
+    })
+}
+
 /// Leading keys of the key/value view, in this order; the rest follow alphabetically with
 /// the open-ended maps last.
 const FIRST_KEYS: [&str; 7] = [
@@ -341,6 +460,36 @@ mod tests {
         assert_eq!(value["kind"], "TIMEOUT");
         assert_eq!(value["location"]["cloud"], "beta");
         assert_eq!(kind_name(99), "KIND_99");
+    }
+
+    #[test]
+    fn a_keypair_shows_its_private_key_only_when_it_has_one() {
+        let mut keypair = Keypair {
+            name: "deploy".into(),
+            ..Keypair::default()
+        };
+        assert_eq!(super::keypair(&keypair).get("private_key"), None);
+        keypair.private_key = "-----BEGIN".into();
+        assert_eq!(super::keypair(&keypair)["private_key"], "-----BEGIN");
+    }
+
+    #[test]
+    fn security_group_rules_are_listed_without_repeating_the_location() {
+        let group = SecurityGroup {
+            location: server_in_alpha().location,
+            name: "web".into(),
+            rules: vec![SecurityGroupRule {
+                location: server_in_alpha().location,
+                direction: "ingress".into(),
+                port_range_min: 22,
+                ..SecurityGroupRule::default()
+            }],
+            ..SecurityGroup::default()
+        };
+        let value = security_group(&group);
+        assert_eq!(value["location"]["cloud"], "alpha");
+        assert_eq!(value["rules"][0]["port_range_min"], 22);
+        assert_eq!(value["rules"][0].get("location"), None);
     }
 
     #[test]

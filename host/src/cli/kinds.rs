@@ -1,4 +1,4 @@
-//! The four resource kinds behind one trait, so `list`, `get` and `--stream` are written once.
+//! The nine resource kinds behind one trait, so `list`, `get` and `--stream` are written once.
 //!
 //! The messages share their shape (`location` at field 1, one List/Stream/Get RPC each, an
 //! event oneof of item or status), so a macro fills in the per-kind names.
@@ -9,7 +9,8 @@ use tonic::{Request, Status, Streaming};
 
 use crate::proto::cloud_service_client::CloudServiceClient;
 use crate::proto::{
-    self, Flavor, GetRequest, Image, ListRequest, Location, LocationStatus, Network, Server,
+    self, Flavor, FloatingIp, GetRequest, Image, Keypair, ListRequest, Location, LocationStatus,
+    Network, SecurityGroup, Server, Subnet, Volume,
 };
 
 use super::{json, render};
@@ -119,3 +120,19 @@ resource!(Flavor, "flavor", "flavors", render::FLAVOR_COLUMNS, render::flavor_ce
 resource!(Network, "network", "networks", render::NETWORK_COLUMNS, render::network_cells,
     json::network, list_networks => networks, stream_networks => NetworkEvent / network_event,
     get_network => network);
+resource!(FloatingIp, "floating IP", "floating IPs", render::FLOATING_IP_COLUMNS,
+    render::floating_ip_cells, json::floating_ip,
+    list_floating_i_ps => floating_ips, stream_floating_i_ps => FloatingIpEvent / floating_ip_event,
+    get_floating_ip => floating_ip);
+resource!(Keypair, "keypair", "keypairs", render::KEYPAIR_COLUMNS, render::keypair_cells,
+    json::keypair, list_keypairs => keypairs, stream_keypairs => KeypairEvent / keypair_event,
+    get_keypair => keypair);
+resource!(SecurityGroup, "security group", "security groups", render::SECURITY_GROUP_COLUMNS,
+    render::security_group_cells, json::security_group,
+    list_security_groups => security_groups,
+    stream_security_groups => SecurityGroupEvent / security_group_event,
+    get_security_group => security_group);
+resource!(Subnet, "subnet", "subnets", render::SUBNET_COLUMNS, render::subnet_cells, json::subnet,
+    list_subnets => subnets, stream_subnets => SubnetEvent / subnet_event, get_subnet => subnet);
+resource!(Volume, "volume", "volumes", render::VOLUME_COLUMNS, render::volume_cells, json::volume,
+    list_volumes => volumes, stream_volumes => VolumeEvent / volume_event, get_volume => volume);

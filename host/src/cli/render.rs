@@ -5,7 +5,8 @@
 //! with their kind and the cloud's message, and the summary counts them.
 
 use crate::proto::{
-    CacheSource, Flavor, Image, Location, LocationStatus, Network, Server, StatusKind,
+    CacheSource, Flavor, FloatingIp, Image, Keypair, Location, LocationStatus, Network,
+    SecurityGroup, Server, StatusKind, Subnet, Volume,
 };
 
 use super::json::kind_name;
@@ -84,6 +85,70 @@ pub fn network_cells(network: &Network) -> Vec<String> {
         network.status.clone(),
         yes_no(network.is_shared),
         yes_no(network.is_router_external),
+    ]
+}
+
+pub const FLOATING_IP_COLUMNS: &[&str] = &["ID", "IP", "FIXED IP", "SERVER", "STATUS"];
+
+pub fn floating_ip_cells(ip: &FloatingIp) -> Vec<String> {
+    vec![
+        ip.id.clone(),
+        ip.floating_ip_address.clone(),
+        ip.fixed_ip_address.clone(),
+        ip.server_id.clone(),
+        ip.status.clone(),
+    ]
+}
+
+pub const KEYPAIR_COLUMNS: &[&str] = &["NAME", "FINGERPRINT", "TYPE"];
+
+pub fn keypair_cells(keypair: &Keypair) -> Vec<String> {
+    vec![
+        keypair.name.clone(),
+        keypair.fingerprint.clone(),
+        keypair.key_type.clone(),
+    ]
+}
+
+pub const SECURITY_GROUP_COLUMNS: &[&str] = &["ID", "NAME", "RULES", "DESCRIPTION"];
+
+pub fn security_group_cells(group: &SecurityGroup) -> Vec<String> {
+    vec![
+        group.id.clone(),
+        group.name.clone(),
+        group.rules.len().to_string(),
+        group.description.clone(),
+    ]
+}
+
+pub const SUBNET_COLUMNS: &[&str] = &["ID", "NAME", "CIDR", "NETWORK", "GATEWAY", "DHCP"];
+
+pub fn subnet_cells(subnet: &Subnet) -> Vec<String> {
+    vec![
+        subnet.id.clone(),
+        subnet.name.clone(),
+        subnet.cidr.clone(),
+        subnet.network_id.clone(),
+        subnet.gateway_ip.clone(),
+        yes_no(subnet.is_dhcp_enabled),
+    ]
+}
+
+pub const VOLUME_COLUMNS: &[&str] = &["ID", "NAME", "STATUS", "SIZE (GiB)", "TYPE", "ATTACHED TO"];
+
+pub fn volume_cells(volume: &Volume) -> Vec<String> {
+    let attached: Vec<&str> = volume
+        .attachments
+        .iter()
+        .map(|a| a.server_id.as_str())
+        .collect();
+    vec![
+        volume.id.clone(),
+        volume.name.clone(),
+        volume.status.clone(),
+        volume.size_gib.to_string(),
+        volume.volume_type.clone(),
+        attached.join(", "),
     ]
 }
 

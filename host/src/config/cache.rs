@@ -13,12 +13,20 @@ use super::error::ConfigError;
 use crate::cache::{Expirations, ResourceKind, Ttl};
 
 /// TTLs in seconds when the clouds file says nothing: servers change state often (shade
-/// used 5 s for its batched server list); flavors almost never.
-pub const DEFAULT_SECONDS: [(ResourceKind, i64); 4] = [
+/// used 5 s for its batched server list); flavors almost never. Floating IPs move between
+/// servers and volumes go through creating/attaching states, so they are as short as servers
+/// (openstacksdk's `floating_ip` default is 5 s too); keypairs, security groups and subnets
+/// change only when someone edits them, and writes through oaktree invalidate them anyway.
+pub const DEFAULT_SECONDS: [(ResourceKind, i64); 9] = [
     (ResourceKind::Server, 5),
     (ResourceKind::Image, 60),
     (ResourceKind::Flavor, 300),
     (ResourceKind::Network, 60),
+    (ResourceKind::FloatingIp, 5),
+    (ResourceKind::Keypair, 60),
+    (ResourceKind::SecurityGroup, 60),
+    (ResourceKind::Subnet, 60),
+    (ResourceKind::Volume, 5),
 ];
 
 /// Reads `cache:` from the clouds file into per-kind TTLs.
@@ -57,7 +65,7 @@ fn apply_per_kind(
 ) -> Result<(), ConfigError> {
     for (name, value) in per_kind {
         let at = format!("cache.expiration.{name}");
-        // openstacksdk also lists kinds oaktree does not serve yet (port, floating_ip, ...):
+        // openstacksdk also lists kinds oaktree does not serve yet (port, ...):
         // those are accepted and have no effect until the kind exists.
         let Some(kind) = ResourceKind::from_name(name) else {
             tracing::debug!(
@@ -122,6 +130,32 @@ mod tests {
             e.ttl(ResourceKind::Network),
             Ttl::For(Duration::from_secs(30))
         );
+    }
+
+    #[test]
+    fn the_network_and_storage_kinds_have_their_own_defaults_and_keys() {
+        let e = load("clouds: {}\n").unwrap();
+        let seconds = |kind| e.ttl(kind);
+        assert_eq!(
+            seconds(ResourceKind::FloatingIp),
+            Ttl::For(Duration::from_secs(5))
+        );
+        assert_eq!(
+            seconds(ResourceKind::Volume),
+            Ttl::For(Duration::from_secs(5))
+        );
+        for kind in [
+            ResourceKind::Keypair,
+            ResourceKind::SecurityGroup,
+            ResourceKind::Subnet,
+        ] {
+            assert_eq!(seconds(kind), Ttl::For(Duration::from_secs(60)), "{kind}");
+        }
+        let e =
+            load("cache:\n  expiration:\n    floating_ip: 0\n    security_group: -1\nclouds: {}\n")
+                .unwrap();
+        assert_eq!(e.ttl(ResourceKind::FloatingIp), Ttl::Off);
+        assert_eq!(e.ttl(ResourceKind::SecurityGroup), Ttl::Forever);
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Each resource kind's part in federation: which driver function lists it, and how to read
 //! its id, name, placement and filterable fields.
+//!
+//! Kinds: images, flavors, servers, networks, floating IPs, keypairs, security groups (with
+//! their rules), subnets and volumes.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -18,6 +21,11 @@ pub struct Caches {
     flavors: Cache<Listing<wit::Flavor>>,
     servers: Cache<Listing<wit::Server>>,
     networks: Cache<Listing<wit::Network>>,
+    floating_ips: Cache<Listing<wit::FloatingIp>>,
+    keypairs: Cache<Listing<wit::Keypair>>,
+    security_groups: Cache<Listing<wit::SecurityGroup>>,
+    subnets: Cache<Listing<wit::Subnet>>,
+    volumes: Cache<Listing<wit::Volume>>,
 }
 
 impl Caches {
@@ -27,19 +35,35 @@ impl Caches {
             flavors: Cache::new(expirations),
             servers: Cache::new(expirations),
             networks: Cache::new(expirations),
+            floating_ips: Cache::new(expirations),
+            keypairs: Cache::new(expirations),
+            security_groups: Cache::new(expirations),
+            subnets: Cache::new(expirations),
+            volumes: Cache::new(expirations),
         }
     }
 
     /// Drops every cached answer of (cloud, region), all kinds: a new plugin version serves it.
     pub fn invalidate_location(&self, cloud: &str, region: &str) {
-        self.images
-            .invalidate(cloud, region, cache::ResourceKind::Image);
-        self.flavors
-            .invalidate(cloud, region, cache::ResourceKind::Flavor);
-        self.servers
-            .invalidate(cloud, region, cache::ResourceKind::Server);
-        self.networks
-            .invalidate(cloud, region, cache::ResourceKind::Network);
+        for kind in cache::ResourceKind::ALL {
+            self.invalidate(cloud, region, kind);
+        }
+    }
+
+    /// Drops the cached answers of one kind at (cloud, region): a write changed them.
+    pub fn invalidate(&self, cloud: &str, region: &str, kind: cache::ResourceKind) {
+        use cache::ResourceKind as Kind;
+        match kind {
+            Kind::Image => self.images.invalidate(cloud, region, kind),
+            Kind::Flavor => self.flavors.invalidate(cloud, region, kind),
+            Kind::Server => self.servers.invalidate(cloud, region, kind),
+            Kind::Network => self.networks.invalidate(cloud, region, kind),
+            Kind::FloatingIp => self.floating_ips.invalidate(cloud, region, kind),
+            Kind::Keypair => self.keypairs.invalidate(cloud, region, kind),
+            Kind::SecurityGroup => self.security_groups.invalidate(cloud, region, kind),
+            Kind::Subnet => self.subnets.invalidate(cloud, region, kind),
+            Kind::Volume => self.volumes.invalidate(cloud, region, kind),
+        }
     }
 }
 
@@ -80,6 +104,11 @@ pub struct Images;
 pub struct Flavors;
 pub struct Servers;
 pub struct Networks;
+pub struct FloatingIps;
+pub struct Keypairs;
+pub struct SecurityGroups;
+pub struct Subnets;
+pub struct Volumes;
 
 impl ResourceKind for Images {
     type Item = wit::Image;
@@ -231,6 +260,184 @@ impl ResourceKind for Networks {
             "is_shared" => Some(item.is_shared.to_string()),
             "is_router_external" => Some(item.is_router_external.to_string()),
             "is_admin_state_up" => Some(item.is_admin_state_up.to_string()),
+            _ => placement_field(&item.placement, key).or_else(|| property(&item.properties, key)),
+        }
+    }
+}
+
+impl ResourceKind for FloatingIps {
+    type Item = wit::FloatingIp;
+    const NOUN: &'static str = "floating IP";
+    const CACHE_KIND: cache::ResourceKind = cache::ResourceKind::FloatingIp;
+
+    fn cache(caches: &Caches) -> &Cache<Listing<Self::Item>> {
+        &caches.floating_ips
+    }
+
+    async fn list(call: &DriverCall) -> Result<Vec<wit::FloatingIp>, CallError> {
+        call.list_floating_ips().await
+    }
+    fn id(item: &wit::FloatingIp) -> &str {
+        &item.id
+    }
+    /// A floating IP has no name of its own: its public address stands in for it, so
+    /// `get 203.0.113.7` works.
+    fn name(item: &wit::FloatingIp) -> &str {
+        &item.floating_address
+    }
+    fn placement(item: &wit::FloatingIp) -> &wit::Placement {
+        &item.placement
+    }
+    fn field(item: &wit::FloatingIp, key: &str) -> Option<String> {
+        match key {
+            "id" => Some(item.id.clone()),
+            "floating_ip_address" => Some(item.floating_address.clone()),
+            "fixed_ip_address" => item.fixed_address.clone(),
+            "network_id" => Some(item.network_id.clone()),
+            "port_id" => item.port_id.clone(),
+            "server_id" => item.server_id.clone(),
+            "is_attached" => Some(item.is_attached.to_string()),
+            "status" => Some(item.status.clone()),
+            _ => placement_field(&item.placement, key).or_else(|| property(&item.properties, key)),
+        }
+    }
+}
+
+impl ResourceKind for Keypairs {
+    type Item = wit::Keypair;
+    const NOUN: &'static str = "keypair";
+    const CACHE_KIND: cache::ResourceKind = cache::ResourceKind::Keypair;
+
+    fn cache(caches: &Caches) -> &Cache<Listing<Self::Item>> {
+        &caches.keypairs
+    }
+
+    /// Listings never carry a private key, even if a driver sent one: it would be cached
+    /// and shown to every later caller.
+    async fn list(call: &DriverCall) -> Result<Vec<wit::Keypair>, CallError> {
+        let mut keypairs = call.list_keypairs().await?;
+        for keypair in &mut keypairs {
+            keypair.private_key = None;
+        }
+        Ok(keypairs)
+    }
+    /// A keypair's name is its id.
+    fn id(item: &wit::Keypair) -> &str {
+        &item.name
+    }
+    fn name(item: &wit::Keypair) -> &str {
+        &item.name
+    }
+    fn placement(item: &wit::Keypair) -> &wit::Placement {
+        &item.placement
+    }
+    fn field(item: &wit::Keypair, key: &str) -> Option<String> {
+        match key {
+            "name" => Some(item.name.clone()),
+            "fingerprint" => Some(item.fingerprint.clone()),
+            "key_type" => Some(item.key_type.clone()),
+            "public_key" => Some(item.public_key.clone()),
+            _ => placement_field(&item.placement, key).or_else(|| property(&item.properties, key)),
+        }
+    }
+}
+
+impl ResourceKind for SecurityGroups {
+    type Item = wit::SecurityGroup;
+    const NOUN: &'static str = "security group";
+    const CACHE_KIND: cache::ResourceKind = cache::ResourceKind::SecurityGroup;
+
+    fn cache(caches: &Caches) -> &Cache<Listing<Self::Item>> {
+        &caches.security_groups
+    }
+
+    async fn list(call: &DriverCall) -> Result<Vec<wit::SecurityGroup>, CallError> {
+        call.list_security_groups().await
+    }
+    fn id(item: &wit::SecurityGroup) -> &str {
+        &item.id
+    }
+    fn name(item: &wit::SecurityGroup) -> &str {
+        &item.name
+    }
+    fn placement(item: &wit::SecurityGroup) -> &wit::Placement {
+        &item.placement
+    }
+    fn field(item: &wit::SecurityGroup, key: &str) -> Option<String> {
+        match key {
+            "id" => Some(item.id.clone()),
+            "name" => Some(item.name.clone()),
+            "description" => Some(item.description.clone()),
+            _ => placement_field(&item.placement, key).or_else(|| property(&item.properties, key)),
+        }
+    }
+}
+
+impl ResourceKind for Subnets {
+    type Item = wit::Subnet;
+    const NOUN: &'static str = "subnet";
+    const CACHE_KIND: cache::ResourceKind = cache::ResourceKind::Subnet;
+
+    fn cache(caches: &Caches) -> &Cache<Listing<Self::Item>> {
+        &caches.subnets
+    }
+
+    async fn list(call: &DriverCall) -> Result<Vec<wit::Subnet>, CallError> {
+        call.list_subnets().await
+    }
+    fn id(item: &wit::Subnet) -> &str {
+        &item.id
+    }
+    fn name(item: &wit::Subnet) -> &str {
+        &item.name
+    }
+    fn placement(item: &wit::Subnet) -> &wit::Placement {
+        &item.placement
+    }
+    fn field(item: &wit::Subnet, key: &str) -> Option<String> {
+        match key {
+            "id" => Some(item.id.clone()),
+            "name" => Some(item.name.clone()),
+            "network_id" => Some(item.network_id.clone()),
+            "cidr" => Some(item.cidr.clone()),
+            "ip_version" => Some(item.ip_version.to_string()),
+            "gateway_ip" => item.gateway_ip.clone(),
+            "is_dhcp_enabled" => Some(item.is_dhcp_enabled.to_string()),
+            _ => placement_field(&item.placement, key).or_else(|| property(&item.properties, key)),
+        }
+    }
+}
+
+impl ResourceKind for Volumes {
+    type Item = wit::Volume;
+    const NOUN: &'static str = "volume";
+    const CACHE_KIND: cache::ResourceKind = cache::ResourceKind::Volume;
+
+    fn cache(caches: &Caches) -> &Cache<Listing<Self::Item>> {
+        &caches.volumes
+    }
+
+    async fn list(call: &DriverCall) -> Result<Vec<wit::Volume>, CallError> {
+        call.list_volumes().await
+    }
+    fn id(item: &wit::Volume) -> &str {
+        &item.id
+    }
+    fn name(item: &wit::Volume) -> &str {
+        &item.name
+    }
+    fn placement(item: &wit::Volume) -> &wit::Placement {
+        &item.placement
+    }
+    fn field(item: &wit::Volume, key: &str) -> Option<String> {
+        match key {
+            "id" => Some(item.id.clone()),
+            "name" => Some(item.name.clone()),
+            "status" => Some(item.status.clone()),
+            "size_gib" => Some(item.size_gib.to_string()),
+            "volume_type" => item.volume_type.clone(),
+            "is_bootable" => Some(item.is_bootable.to_string()),
+            "description" => Some(item.description.clone()),
             _ => placement_field(&item.placement, key).or_else(|| property(&item.properties, key)),
         }
     }

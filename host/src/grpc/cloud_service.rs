@@ -1,28 +1,34 @@
 //! `oaktree.v1.CloudService`: validate → convert → federation → convert back.
 //!
-//! The twelve resource RPCs share three generic shapes (list, stream, get); each trait
-//! method only names its kind and its message conversions.
+//! The read RPCs of the nine kinds share three generic shapes (list, stream, get); each trait
+//! method only names its kind and its message conversions (the shapes are in
+//! [`super::resource_reads`]). The write RPCs (one location each) delegate to
+//! [`super::resource_writes`].
 
 use std::pin::Pin;
 use std::sync::Arc;
 
 use futures::Stream;
-use tokio_stream::StreamExt;
-use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
+use super::convert_resources as convert_more;
+use super::resource_writes as writes;
 use super::{convert, deadline};
-use crate::federation::kinds::{Flavors, Images, Networks, Servers};
+use crate::federation::Federation;
+use crate::federation::kinds::{
+    Flavors, FloatingIps, Images, Keypairs, Networks, SecurityGroups, Servers, Subnets, Volumes,
+};
 use crate::federation::selector::resolve;
-use crate::federation::{Event, Federation, ResourceKind};
-use crate::location::Located;
 use crate::proto::cloud_service_server::CloudService;
-use crate::proto::{self, flavor_event, image_event, network_event, server_event};
+use crate::proto::{
+    self, flavor_event, floating_ip_event, image_event, keypair_event, network_event,
+    security_group_event, server_event, subnet_event, volume_event,
+};
 
 pub type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
 pub struct CloudApi {
-    federation: Arc<Federation>,
+    pub(super) federation: Arc<Federation>,
 }
 
 impl CloudApi {
@@ -30,71 +36,11 @@ impl CloudApi {
         Self { federation }
     }
 
-    fn deadline<T>(&self, request: &Request<T>) -> tokio::time::Instant {
+    pub(super) fn deadline<T>(&self, request: &Request<T>) -> tokio::time::Instant {
         deadline::call_deadline(
             request.metadata(),
             self.federation.settings().default_deadline,
         )
-    }
-
-    async fn list<K: ResourceKind, M>(
-        &self,
-        request: Request<proto::ListRequest>,
-        to_message: fn(Located<K::Item>) -> M,
-    ) -> Result<(Vec<M>, Vec<proto::LocationStatus>), Status> {
-        let deadline = self.deadline(&request);
-        let request = request.into_inner();
-        let selector = convert::selector(request.selector);
-        let filter = convert::filter(request.filter)?;
-        let options = convert::options(request.options);
-        let gathered = self
-            .federation
-            .list::<K>(&selector, &filter, &options, deadline)
-            .await?;
-        let statuses = convert::statuses(&gathered.statuses);
-        Ok((
-            gathered.items.into_iter().map(to_message).collect(),
-            statuses,
-        ))
-    }
-
-    fn stream<K: ResourceKind, E: Send + 'static>(
-        &self,
-        request: Request<proto::ListRequest>,
-        item_event: fn(Located<K::Item>) -> E,
-        status_event: fn(proto::LocationStatus) -> E,
-    ) -> Result<Response<EventStream<E>>, Status> {
-        let deadline = self.deadline(&request);
-        let request = request.into_inner();
-        let selector = convert::selector(request.selector);
-        let filter = convert::filter(request.filter)?;
-        let options = convert::options(request.options);
-        let events = self
-            .federation
-            .stream::<K>(&selector, filter, options, deadline)?;
-        let stream = ReceiverStream::new(events).map(move |event| {
-            Ok(match event {
-                Event::Item(item) => item_event(item),
-                Event::Status(status) => status_event(convert::status(&status)),
-            })
-        });
-        Ok(Response::new(Box::pin(stream)))
-    }
-
-    async fn get<K: ResourceKind, M>(
-        &self,
-        request: Request<proto::GetRequest>,
-        to_message: fn(Located<K::Item>) -> M,
-    ) -> Result<(M, Vec<proto::LocationStatus>), Status> {
-        let deadline = self.deadline(&request);
-        let request = request.into_inner();
-        let selector = convert::selector(request.selector);
-        let options = convert::options(request.options);
-        let (found, statuses) = self
-            .federation
-            .get::<K>(&selector, &request.name_or_id, &options, deadline)
-            .await?;
-        Ok((to_message(found), convert::statuses(&statuses)))
     }
 }
 
@@ -250,6 +196,350 @@ impl CloudService for CloudApi {
             network: Some(network),
             statuses,
         }))
+    }
+
+    async fn list_floating_i_ps(
+        &self,
+        request: Request<proto::ListRequest>,
+    ) -> Result<Response<proto::ListFloatingIPsResponse>, Status> {
+        let (floating_ips, statuses) = self
+            .list::<FloatingIps, _>(request, convert_more::floating_ip)
+            .await?;
+        Ok(Response::new(proto::ListFloatingIPsResponse {
+            floating_ips,
+            statuses,
+        }))
+    }
+
+    type StreamFloatingIPsStream = EventStream<proto::FloatingIpEvent>;
+    async fn stream_floating_i_ps(
+        &self,
+        request: Request<proto::ListRequest>,
+    ) -> Result<Response<Self::StreamFloatingIPsStream>, Status> {
+        self.stream::<FloatingIps, _>(
+            request,
+            |item| proto::FloatingIpEvent {
+                event: Some(floating_ip_event::Event::FloatingIp(
+                    convert_more::floating_ip(item),
+                )),
+            },
+            |s| proto::FloatingIpEvent {
+                event: Some(floating_ip_event::Event::Status(s)),
+            },
+        )
+    }
+
+    async fn get_floating_ip(
+        &self,
+        request: Request<proto::GetRequest>,
+    ) -> Result<Response<proto::GetFloatingIpResponse>, Status> {
+        let (floating_ip, statuses) = self
+            .get::<FloatingIps, _>(request, convert_more::floating_ip)
+            .await?;
+        Ok(Response::new(proto::GetFloatingIpResponse {
+            floating_ip: Some(floating_ip),
+            statuses,
+        }))
+    }
+
+    async fn list_keypairs(
+        &self,
+        request: Request<proto::ListRequest>,
+    ) -> Result<Response<proto::ListKeypairsResponse>, Status> {
+        let (keypairs, statuses) = self
+            .list::<Keypairs, _>(request, convert_more::keypair)
+            .await?;
+        Ok(Response::new(proto::ListKeypairsResponse {
+            keypairs,
+            statuses,
+        }))
+    }
+
+    type StreamKeypairsStream = EventStream<proto::KeypairEvent>;
+    async fn stream_keypairs(
+        &self,
+        request: Request<proto::ListRequest>,
+    ) -> Result<Response<Self::StreamKeypairsStream>, Status> {
+        self.stream::<Keypairs, _>(
+            request,
+            |item| proto::KeypairEvent {
+                event: Some(keypair_event::Event::Keypair(convert_more::keypair(item))),
+            },
+            |s| proto::KeypairEvent {
+                event: Some(keypair_event::Event::Status(s)),
+            },
+        )
+    }
+
+    async fn get_keypair(
+        &self,
+        request: Request<proto::GetRequest>,
+    ) -> Result<Response<proto::GetKeypairResponse>, Status> {
+        let (keypair, statuses) = self
+            .get::<Keypairs, _>(request, convert_more::keypair)
+            .await?;
+        Ok(Response::new(proto::GetKeypairResponse {
+            keypair: Some(keypair),
+            statuses,
+        }))
+    }
+
+    async fn list_security_groups(
+        &self,
+        request: Request<proto::ListRequest>,
+    ) -> Result<Response<proto::ListSecurityGroupsResponse>, Status> {
+        let (security_groups, statuses) = self
+            .list::<SecurityGroups, _>(request, convert_more::security_group)
+            .await?;
+        Ok(Response::new(proto::ListSecurityGroupsResponse {
+            security_groups,
+            statuses,
+        }))
+    }
+
+    type StreamSecurityGroupsStream = EventStream<proto::SecurityGroupEvent>;
+    async fn stream_security_groups(
+        &self,
+        request: Request<proto::ListRequest>,
+    ) -> Result<Response<Self::StreamSecurityGroupsStream>, Status> {
+        self.stream::<SecurityGroups, _>(
+            request,
+            |item| proto::SecurityGroupEvent {
+                event: Some(security_group_event::Event::SecurityGroup(
+                    convert_more::security_group(item),
+                )),
+            },
+            |s| proto::SecurityGroupEvent {
+                event: Some(security_group_event::Event::Status(s)),
+            },
+        )
+    }
+
+    async fn get_security_group(
+        &self,
+        request: Request<proto::GetRequest>,
+    ) -> Result<Response<proto::GetSecurityGroupResponse>, Status> {
+        let (security_group, statuses) = self
+            .get::<SecurityGroups, _>(request, convert_more::security_group)
+            .await?;
+        Ok(Response::new(proto::GetSecurityGroupResponse {
+            security_group: Some(security_group),
+            statuses,
+        }))
+    }
+
+    async fn list_subnets(
+        &self,
+        request: Request<proto::ListRequest>,
+    ) -> Result<Response<proto::ListSubnetsResponse>, Status> {
+        let (subnets, statuses) = self
+            .list::<Subnets, _>(request, convert_more::subnet)
+            .await?;
+        Ok(Response::new(proto::ListSubnetsResponse {
+            subnets,
+            statuses,
+        }))
+    }
+
+    type StreamSubnetsStream = EventStream<proto::SubnetEvent>;
+    async fn stream_subnets(
+        &self,
+        request: Request<proto::ListRequest>,
+    ) -> Result<Response<Self::StreamSubnetsStream>, Status> {
+        self.stream::<Subnets, _>(
+            request,
+            |item| proto::SubnetEvent {
+                event: Some(subnet_event::Event::Subnet(convert_more::subnet(item))),
+            },
+            |s| proto::SubnetEvent {
+                event: Some(subnet_event::Event::Status(s)),
+            },
+        )
+    }
+
+    async fn get_subnet(
+        &self,
+        request: Request<proto::GetRequest>,
+    ) -> Result<Response<proto::GetSubnetResponse>, Status> {
+        let (subnet, statuses) = self
+            .get::<Subnets, _>(request, convert_more::subnet)
+            .await?;
+        Ok(Response::new(proto::GetSubnetResponse {
+            subnet: Some(subnet),
+            statuses,
+        }))
+    }
+
+    async fn list_volumes(
+        &self,
+        request: Request<proto::ListRequest>,
+    ) -> Result<Response<proto::ListVolumesResponse>, Status> {
+        let (volumes, statuses) = self
+            .list::<Volumes, _>(request, convert_more::volume)
+            .await?;
+        Ok(Response::new(proto::ListVolumesResponse {
+            volumes,
+            statuses,
+        }))
+    }
+
+    type StreamVolumesStream = EventStream<proto::VolumeEvent>;
+    async fn stream_volumes(
+        &self,
+        request: Request<proto::ListRequest>,
+    ) -> Result<Response<Self::StreamVolumesStream>, Status> {
+        self.stream::<Volumes, _>(
+            request,
+            |item| proto::VolumeEvent {
+                event: Some(volume_event::Event::Volume(convert_more::volume(item))),
+            },
+            |s| proto::VolumeEvent {
+                event: Some(volume_event::Event::Status(s)),
+            },
+        )
+    }
+
+    async fn get_volume(
+        &self,
+        request: Request<proto::GetRequest>,
+    ) -> Result<Response<proto::GetVolumeResponse>, Status> {
+        let (volume, statuses) = self
+            .get::<Volumes, _>(request, convert_more::volume)
+            .await?;
+        Ok(Response::new(proto::GetVolumeResponse {
+            volume: Some(volume),
+            statuses,
+        }))
+    }
+
+    async fn create_floating_ip(
+        &self,
+        request: Request<proto::CreateFloatingIpRequest>,
+    ) -> Result<Response<proto::CreateFloatingIpResponse>, Status> {
+        let deadline = self.deadline(&request);
+        writes::create_floating_ip(&self.federation, deadline, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn attach_floating_ip(
+        &self,
+        request: Request<proto::AttachFloatingIpRequest>,
+    ) -> Result<Response<proto::AttachFloatingIpResponse>, Status> {
+        let deadline = self.deadline(&request);
+        writes::attach_floating_ip(&self.federation, deadline, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn delete_floating_ip(
+        &self,
+        request: Request<proto::DeleteRequest>,
+    ) -> Result<Response<proto::DeleteResponse>, Status> {
+        let deadline = self.deadline(&request);
+        writes::delete_floating_ip(&self.federation, deadline, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn create_keypair(
+        &self,
+        request: Request<proto::CreateKeypairRequest>,
+    ) -> Result<Response<proto::CreateKeypairResponse>, Status> {
+        let deadline = self.deadline(&request);
+        writes::create_keypair(&self.federation, deadline, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn delete_keypair(
+        &self,
+        request: Request<proto::DeleteRequest>,
+    ) -> Result<Response<proto::DeleteResponse>, Status> {
+        let deadline = self.deadline(&request);
+        writes::delete_keypair(&self.federation, deadline, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn create_security_group(
+        &self,
+        request: Request<proto::CreateSecurityGroupRequest>,
+    ) -> Result<Response<proto::CreateSecurityGroupResponse>, Status> {
+        let deadline = self.deadline(&request);
+        writes::create_security_group(&self.federation, deadline, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn delete_security_group(
+        &self,
+        request: Request<proto::DeleteRequest>,
+    ) -> Result<Response<proto::DeleteResponse>, Status> {
+        let deadline = self.deadline(&request);
+        writes::delete_security_group(&self.federation, deadline, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn create_security_group_rule(
+        &self,
+        request: Request<proto::CreateSecurityGroupRuleRequest>,
+    ) -> Result<Response<proto::CreateSecurityGroupRuleResponse>, Status> {
+        let deadline = self.deadline(&request);
+        writes::create_security_group_rule(&self.federation, deadline, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn delete_security_group_rule(
+        &self,
+        request: Request<proto::DeleteRequest>,
+    ) -> Result<Response<proto::DeleteResponse>, Status> {
+        let deadline = self.deadline(&request);
+        writes::delete_security_group_rule(&self.federation, deadline, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn create_subnet(
+        &self,
+        request: Request<proto::CreateSubnetRequest>,
+    ) -> Result<Response<proto::CreateSubnetResponse>, Status> {
+        let deadline = self.deadline(&request);
+        writes::create_subnet(&self.federation, deadline, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn delete_subnet(
+        &self,
+        request: Request<proto::DeleteRequest>,
+    ) -> Result<Response<proto::DeleteResponse>, Status> {
+        let deadline = self.deadline(&request);
+        writes::delete_subnet(&self.federation, deadline, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn create_volume(
+        &self,
+        request: Request<proto::CreateVolumeRequest>,
+    ) -> Result<Response<proto::CreateVolumeResponse>, Status> {
+        let deadline = self.deadline(&request);
+        writes::create_volume(&self.federation, deadline, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn delete_volume(
+        &self,
+        request: Request<proto::DeleteRequest>,
+    ) -> Result<Response<proto::DeleteResponse>, Status> {
+        let deadline = self.deadline(&request);
+        writes::delete_volume(&self.federation, deadline, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn list_locations(

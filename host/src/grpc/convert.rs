@@ -309,3 +309,20 @@ fn floating_ip_model_name(model: wit::FloatingIpModel) -> &'static str {
         wit::FloatingIpModel::None => "none",
     }
 }
+
+#[cfg(test)]
+mod capability_tests {
+    use super::*;
+
+    #[test]
+    fn capabilities_are_named_as_in_the_wit() {
+        assert_eq!(
+            capability_name(wit::Capability::ListServers),
+            "list-servers"
+        );
+        assert_eq!(
+            capability_name(wit::Capability::CreateSecurityGroupRule),
+            "create-security-group-rule"
+        );
+    }
+}

@@ -5,6 +5,10 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::error::Error;
+use crate::federation::write::WriteFailure;
+use crate::location::CloudRegion;
+use crate::plugin::CallError;
+use crate::plugin::bindings::wit;
 
 const DOMAIN: &str = "oaktree.dev";
 
@@ -65,6 +69,150 @@ impl From<Error> for Status {
                 details.set_error_info("AMBIGUOUS", DOMAIN, listed);
                 Status::with_error_details(Code::InvalidArgument, message, details)
             }
+            Error::Write {
+                at,
+                driver,
+                operation,
+                failure,
+            } => write_status(message, &at, &driver, operation, &failure),
         }
+    }
+}
+
+/// A failed write at one location: one code per failure kind (documented in services.proto),
+/// an ErrorInfo whose metadata names the location, driver and operation, and RetryInfo or a
+/// PreconditionFailure where they apply.
+fn write_status(
+    message: String,
+    at: &CloudRegion,
+    driver: &str,
+    operation: &str,
+    failure: &WriteFailure,
+) -> Status {
+    let mut details = ErrorDetails::new();
+    let (code, reason) = match failure {
+        WriteFailure::NoDriver(_) => (Code::FailedPrecondition, "NO_DRIVER"),
+        WriteFailure::Undeclared { .. } => {
+            details.add_precondition_failure_violation(
+                "CAPABILITY",
+                format!("{driver}@{at}"),
+                format!("driver '{driver}' does not declare {operation}"),
+            );
+            (Code::FailedPrecondition, "UNSUPPORTED")
+        }
+        WriteFailure::Call(CallError::Driver(error)) => match error {
+            wit::Error::NotFound(_) => (Code::NotFound, "NOT_FOUND"),
+            wit::Error::Unauthorized(_) => (Code::Unauthenticated, "CLOUD_UNAUTHORIZED"),
+            wit::Error::Forbidden(_) => (Code::PermissionDenied, "CLOUD_FORBIDDEN"),
+            wit::Error::Conflict(_) => (Code::FailedPrecondition, "CONFLICT"),
+            wit::Error::Throttled(throttle) => {
+                details.set_retry_info(
+                    throttle
+                        .retry_after_ms
+                        .map(std::time::Duration::from_millis),
+                );
+                (Code::ResourceExhausted, "THROTTLED")
+            }
+            wit::Error::Unavailable(_) => (Code::Unavailable, "UNAVAILABLE"),
+            wit::Error::Timeout(_) => (Code::DeadlineExceeded, "TIMEOUT"),
+            wit::Error::Invalid(why) => {
+                details.add_bad_request_violation(operation, why.clone());
+                (Code::InvalidArgument, "INVALID")
+            }
+            wit::Error::Unsupported(_) => {
+                details.add_precondition_failure_violation(
+                    "CAPABILITY",
+                    format!("{driver}@{at}"),
+                    format!("driver '{driver}' does not offer {operation} at this location"),
+                );
+                (Code::FailedPrecondition, "UNSUPPORTED")
+            }
+            wit::Error::Other(_) => (Code::Unknown, "VENDOR_ERROR"),
+        },
+        WriteFailure::Call(CallError::Deadline) => (Code::DeadlineExceeded, "TIMEOUT"),
+        WriteFailure::Call(
+            CallError::Trap { .. } | CallError::Instantiate { .. } | CallError::Host(_),
+        ) => (Code::Internal, "INTERNAL"),
+    };
+    details.set_error_info(
+        reason,
+        DOMAIN,
+        [
+            ("cloud".to_owned(), at.cloud.clone()),
+            ("region".to_owned(), at.region.clone()),
+            ("driver".to_owned(), driver.to_owned()),
+            ("operation".to_owned(), operation.to_owned()),
+        ],
+    );
+    Status::with_error_details(code, message, details)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_error(failure: WriteFailure) -> Status {
+        Status::from(Error::Write {
+            at: CloudRegion::new("alpha", "us-east-1"),
+            driver: "openstack".to_owned(),
+            operation: "create-keypair",
+            failure: Box::new(failure),
+        })
+    }
+
+    #[test]
+    fn an_undeclared_capability_is_a_failed_precondition_naming_driver_and_capability() {
+        let status = write_error(WriteFailure::Undeclared {
+            driver: "openstack".to_owned(),
+            operation: "create-keypair",
+        });
+        assert_eq!(status.code(), Code::FailedPrecondition);
+        assert!(
+            status.message().contains("openstack") && status.message().contains("create-keypair"),
+            "{}",
+            status.message()
+        );
+        let details = status.get_error_details();
+        let info = details.error_info().expect("an ErrorInfo detail");
+        assert_eq!(info.reason, "UNSUPPORTED");
+        assert_eq!(
+            info.metadata.get("region").map(String::as_str),
+            Some("us-east-1")
+        );
+        assert!(details.precondition_failure().is_some());
+    }
+
+    #[test]
+    fn driver_failures_of_a_write_map_to_one_code_each() {
+        let code = |error| write_error(WriteFailure::Call(CallError::Driver(error))).code();
+        assert_eq!(code(wit::Error::NotFound("x".into())), Code::NotFound);
+        assert_eq!(
+            code(wit::Error::Conflict("x".into())),
+            Code::FailedPrecondition
+        );
+        assert_eq!(code(wit::Error::Invalid("x".into())), Code::InvalidArgument);
+        assert_eq!(code(wit::Error::Unavailable("x".into())), Code::Unavailable);
+        assert_eq!(
+            code(wit::Error::Unsupported("x".into())),
+            Code::FailedPrecondition
+        );
+        let throttled = write_error(WriteFailure::Call(CallError::Driver(
+            wit::Error::Throttled(wit::Throttle {
+                retry_after_ms: Some(1500),
+                message: "slow down".into(),
+            }),
+        )));
+        assert_eq!(throttled.code(), Code::ResourceExhausted);
+        assert_eq!(
+            throttled
+                .get_error_details()
+                .retry_info()
+                .and_then(|r| r.retry_delay),
+            Some(std::time::Duration::from_millis(1500))
+        );
+        assert_eq!(
+            write_error(WriteFailure::Call(CallError::Deadline)).code(),
+            Code::DeadlineExceeded
+        );
     }
 }
