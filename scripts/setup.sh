@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks: the wasm32-wasip2 Rust target and a Python venv
-# (.venv) with openstacksdk (simulator fidelity) and grpcio-tools (the Python client).
+# (.venv) with openstacksdk (simulator fidelity) and grpcio-tools (the Python client), plus
+# the toolchains of the drivers in other languages: componentize-py (into .venv) and
+# componentize-js (`npm ci` in plugins/js-jsoncloud, pinned by its package-lock.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,3 +11,11 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
+.venv/bin/pip install --quiet --disable-pip-version-check -r plugins/python-jsoncloud/requirements.txt
+# npm ci wipes and reinstalls node_modules: run it only when the lock file is newer than the
+# last install.
+npm_stamp=plugins/js-jsoncloud/node_modules/.oaktree-npm-ci
+if [ ! -f "$npm_stamp" ] || [ plugins/js-jsoncloud/package-lock.json -nt "$npm_stamp" ]; then
+  (cd plugins/js-jsoncloud && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$npm_stamp"
+fi
