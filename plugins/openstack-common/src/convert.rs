@@ -9,77 +9,14 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::auth::TokenProject;
+use crate::fields::Fields;
 use crate::oaktree::cloud::types::{
     Address, AddressKind, Error, Flavor, Image, Network, Placement, Project, Server,
 };
 use crate::value;
-
-/// A vendor object whose keys are consumed as they become fields.
-struct Fields(Map<String, Value>);
-
-impl Fields {
-    fn new(item: Value, kind: &str) -> Result<Self, Error> {
-        match item {
-            Value::Object(map) => Ok(Self(map)),
-            other => Err(Error::Other(format!(
-                "the cloud returned a {kind} that is not an object: {other}"
-            ))),
-        }
-    }
-
-    fn take(&mut self, key: &str) -> Value {
-        self.0.remove(key).unwrap_or(Value::Null)
-    }
-
-    fn text(&mut self, key: &str) -> Option<String> {
-        value::text(&self.take(key))
-    }
-
-    fn string(&mut self, key: &str) -> String {
-        self.text(key).unwrap_or_default()
-    }
-
-    fn flag(&mut self, key: &str, default: bool) -> bool {
-        value::flag(&self.take(key)).unwrap_or(default)
-    }
-
-    fn unsigned(&mut self, key: &str) -> Option<u64> {
-        value::unsigned(&self.take(key))
-    }
-
-    fn strings(&mut self, key: &str) -> Vec<String> {
-        match self.take(key) {
-            Value::Array(items) => items.iter().filter_map(value::text).collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    fn pairs(&mut self, key: &str) -> Vec<(String, String)> {
-        pairs(self.take(key))
-    }
-
-    /// Everything not consumed.
-    fn properties(self) -> Vec<(String, String)> {
-        self.0
-            .into_iter()
-            .filter_map(|(k, v)| value::property(&v).map(|v| (k, v)))
-            .collect()
-    }
-}
-
-/// A JSON object as string pairs (non-string values as compact JSON, nulls skipped).
-fn pairs(object: Value) -> Vec<(String, String)> {
-    match object {
-        Value::Object(map) => map
-            .into_iter()
-            .filter_map(|(k, v)| value::property(&v).map(|v| (k, v)))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
 
 /// The owning project of a resource: complete when it is the token's project (or unknown),
 /// otherwise only its id.

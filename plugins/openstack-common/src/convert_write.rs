@@ -6,71 +6,16 @@
 //! text, nulls skipped). Placement is the resource's `project_id`/`tenant_id` (cinder:
 //! `os-vol-tenant-attr:tenant_id`), completed from the token when it is the token's project.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::auth::TokenProject;
 use crate::convert;
+use crate::fields::Fields;
 use crate::oaktree::cloud::types::{
     AllocationPool, Error, FloatingIp, Keypair, Placement, SecurityGroup, SecurityGroupRule,
     Subnet, Volume, VolumeAttachment,
 };
 use crate::value;
-
-/// A vendor object whose keys are consumed as they become fields (as in `convert`).
-struct Fields(Map<String, Value>);
-
-impl Fields {
-    fn new(item: Value, kind: &str) -> Result<Self, Error> {
-        match item {
-            Value::Object(map) => Ok(Self(map)),
-            other => Err(Error::Other(format!(
-                "the cloud returned a {kind} that is not an object: {other}"
-            ))),
-        }
-    }
-
-    fn take(&mut self, key: &str) -> Value {
-        self.0.remove(key).unwrap_or(Value::Null)
-    }
-
-    fn text(&mut self, key: &str) -> Option<String> {
-        value::text(&self.take(key))
-    }
-
-    fn string(&mut self, key: &str) -> String {
-        self.text(key).unwrap_or_default()
-    }
-
-    fn flag(&mut self, key: &str, default: bool) -> bool {
-        value::flag(&self.take(key)).unwrap_or(default)
-    }
-
-    fn small(&mut self, key: &str) -> Option<u32> {
-        value::unsigned(&self.take(key)).and_then(|n| u32::try_from(n).ok())
-    }
-
-    fn strings(&mut self, key: &str) -> Vec<String> {
-        match self.take(key) {
-            Value::Array(items) => items.iter().filter_map(value::text).collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    fn owner(&mut self, keys: &[&str]) -> Option<String> {
-        keys.iter().fold(None, |found, key| {
-            let text = self.text(key);
-            found.or(text)
-        })
-    }
-
-    /// Everything not consumed.
-    fn properties(self) -> Vec<(String, String)> {
-        self.0
-            .into_iter()
-            .filter_map(|(k, v)| value::property(&v).map(|v| (k, v)))
-            .collect()
-    }
-}
 
 fn placement(zone: Option<String>, owner: Option<String>, token: &TokenProject) -> Placement {
     Placement {

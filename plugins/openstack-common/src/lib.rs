@@ -31,6 +31,7 @@ pub mod config;
 pub mod convert;
 pub mod convert_write;
 pub mod driver;
+mod fields;
 mod floating_ips;
 pub mod host;
 mod images_write;
@@ -108,6 +109,20 @@ pub fn capabilities() -> Vec<Capability> {
     ]
 }
 
+/// `unsupported` for a function the vendor's `describe()` does not declare: the library
+/// implements every function, but a vendor whose clouds lack a service (Rackspace and OVH have
+/// no floating IPs) must not call it.
+fn offered<V: Vendor>(capability: Capability) -> Result<(), Error> {
+    if V::info().capabilities.contains(&capability) {
+        Ok(())
+    } else {
+        Err(Error::Unsupported(format!(
+            "the {} driver does not offer {capability:?} for its clouds",
+            V::info().name
+        )))
+    }
+}
+
 /// The component export for one vendor: `export_driver!(MyDriver)` with
 /// `type MyDriver = Driver<MyVendor>`.
 pub struct Driver<V: Vendor>(PhantomData<V>);
@@ -162,54 +177,67 @@ impl<V: Vendor> Guest for Driver<V> {
     }
 
     fn list_images(ctx: CallContext) -> Result<Vec<Image>, Error> {
+        offered::<V>(Capability::ListImages)?;
         session(&ctx)?.list_images()
     }
 
     fn get_image(ctx: CallContext, id: String) -> Result<Image, Error> {
+        offered::<V>(Capability::GetImage)?;
         session(&ctx)?.get_image(&id)
     }
 
     fn list_flavors(ctx: CallContext) -> Result<Vec<Flavor>, Error> {
+        offered::<V>(Capability::ListFlavors)?;
         session(&ctx)?.list_flavors()
     }
 
     fn get_flavor(ctx: CallContext, id: String) -> Result<Flavor, Error> {
+        offered::<V>(Capability::GetFlavor)?;
         session(&ctx)?.get_flavor(&id)
     }
 
     fn list_servers(ctx: CallContext) -> Result<Vec<Server>, Error> {
+        offered::<V>(Capability::ListServers)?;
         session(&ctx)?.list_servers()
     }
 
     fn get_server(ctx: CallContext, id: String) -> Result<Server, Error> {
+        offered::<V>(Capability::GetServer)?;
         session(&ctx)?.get_server(&id)
     }
 
     fn list_networks(ctx: CallContext) -> Result<Vec<Network>, Error> {
+        offered::<V>(Capability::ListNetworks)?;
         session(&ctx)?.list_networks()
     }
 
     fn get_network(ctx: CallContext, id: String) -> Result<Network, Error> {
+        offered::<V>(Capability::GetNetwork)?;
         session(&ctx)?.get_network(&id)
     }
 
     fn create_server(ctx: CallContext, spec: ServerCreate) -> Result<Server, Error> {
+        offered::<V>(Capability::CreateServer)?;
         session(&ctx)?.create_server(&spec)
     }
 
     fn delete_server(ctx: CallContext, id: String) -> Result<(), Error> {
+        offered::<V>(Capability::DeleteServer)?;
         session(&ctx)?.delete_server(&id)
     }
 
     fn list_floating_ips(ctx: CallContext) -> Result<Vec<FloatingIp>, Error> {
+        offered::<V>(Capability::ListFloatingIps)?;
         session(&ctx)?.list_floating_ips()
     }
 
     fn get_floating_ip(ctx: CallContext, id: String) -> Result<FloatingIp, Error> {
+        offered::<V>(Capability::GetFloatingIp)?;
         session(&ctx)?.get_floating_ip(&id)
     }
 
     fn create_floating_ip(ctx: CallContext, spec: FloatingIpCreate) -> Result<FloatingIp, Error> {
+        offered::<V>(Capability::CreateFloatingIp)?;
         session(&ctx)?.create_floating_ip(&spec)
     }
 
@@ -218,34 +246,42 @@ impl<V: Vendor> Guest for Driver<V> {
         id: String,
         server_id: String,
     ) -> Result<FloatingIp, Error> {
+        offered::<V>(Capability::AttachFloatingIp)?;
         session(&ctx)?.attach_floating_ip(&id, &server_id)
     }
 
     fn delete_floating_ip(ctx: CallContext, id: String) -> Result<(), Error> {
+        offered::<V>(Capability::DeleteFloatingIp)?;
         session(&ctx)?.delete_floating_ip(&id)
     }
 
     fn list_keypairs(ctx: CallContext) -> Result<Vec<Keypair>, Error> {
+        offered::<V>(Capability::ListKeypairs)?;
         session(&ctx)?.list_keypairs()
     }
 
     fn get_keypair(ctx: CallContext, name: String) -> Result<Keypair, Error> {
+        offered::<V>(Capability::GetKeypair)?;
         session(&ctx)?.get_keypair(&name)
     }
 
     fn create_keypair(ctx: CallContext, spec: KeypairCreate) -> Result<Keypair, Error> {
+        offered::<V>(Capability::CreateKeypair)?;
         session(&ctx)?.create_keypair(&spec)
     }
 
     fn delete_keypair(ctx: CallContext, name: String) -> Result<(), Error> {
+        offered::<V>(Capability::DeleteKeypair)?;
         session(&ctx)?.delete_keypair(&name)
     }
 
     fn list_security_groups(ctx: CallContext) -> Result<Vec<SecurityGroup>, Error> {
+        offered::<V>(Capability::ListSecurityGroups)?;
         session(&ctx)?.list_security_groups()
     }
 
     fn get_security_group(ctx: CallContext, id: String) -> Result<SecurityGroup, Error> {
+        offered::<V>(Capability::GetSecurityGroup)?;
         session(&ctx)?.get_security_group(&id)
     }
 
@@ -253,10 +289,12 @@ impl<V: Vendor> Guest for Driver<V> {
         ctx: CallContext,
         spec: SecurityGroupCreate,
     ) -> Result<SecurityGroup, Error> {
+        offered::<V>(Capability::CreateSecurityGroup)?;
         session(&ctx)?.create_security_group(&spec)
     }
 
     fn delete_security_group(ctx: CallContext, id: String) -> Result<(), Error> {
+        offered::<V>(Capability::DeleteSecurityGroup)?;
         session(&ctx)?.delete_security_group(&id)
     }
 
@@ -264,60 +302,74 @@ impl<V: Vendor> Guest for Driver<V> {
         ctx: CallContext,
         spec: SecurityGroupRuleCreate,
     ) -> Result<SecurityGroupRule, Error> {
+        offered::<V>(Capability::CreateSecurityGroupRule)?;
         session(&ctx)?.create_security_group_rule(&spec)
     }
 
     fn delete_security_group_rule(ctx: CallContext, id: String) -> Result<(), Error> {
+        offered::<V>(Capability::DeleteSecurityGroupRule)?;
         session(&ctx)?.delete_security_group_rule(&id)
     }
 
     fn list_subnets(ctx: CallContext) -> Result<Vec<Subnet>, Error> {
+        offered::<V>(Capability::ListSubnets)?;
         session(&ctx)?.list_subnets()
     }
 
     fn get_subnet(ctx: CallContext, id: String) -> Result<Subnet, Error> {
+        offered::<V>(Capability::GetSubnet)?;
         session(&ctx)?.get_subnet(&id)
     }
 
     fn create_subnet(ctx: CallContext, spec: SubnetCreate) -> Result<Subnet, Error> {
+        offered::<V>(Capability::CreateSubnet)?;
         session(&ctx)?.create_subnet(&spec)
     }
 
     fn delete_subnet(ctx: CallContext, id: String) -> Result<(), Error> {
+        offered::<V>(Capability::DeleteSubnet)?;
         session(&ctx)?.delete_subnet(&id)
     }
 
     fn list_volumes(ctx: CallContext) -> Result<Vec<Volume>, Error> {
+        offered::<V>(Capability::ListVolumes)?;
         session(&ctx)?.list_volumes()
     }
 
     fn get_volume(ctx: CallContext, id: String) -> Result<Volume, Error> {
+        offered::<V>(Capability::GetVolume)?;
         session(&ctx)?.get_volume(&id)
     }
 
     fn create_volume(ctx: CallContext, spec: VolumeCreate) -> Result<Volume, Error> {
+        offered::<V>(Capability::CreateVolume)?;
         session(&ctx)?.create_volume(&spec)
     }
 
     fn delete_volume(ctx: CallContext, id: String) -> Result<(), Error> {
+        offered::<V>(Capability::DeleteVolume)?;
         session(&ctx)?.delete_volume(&id)
     }
 
     fn image_formats(ctx: CallContext) -> Result<Vec<String>, Error> {
+        offered::<V>(Capability::CreateImage)?;
         // Configuration only: no session (no keystone call) is needed.
         let config = config::Config::parse(&ctx.config, &ctx.region)?;
         Ok(config.image_formats(&V::info().image_disk_formats))
     }
 
     fn create_image(ctx: CallContext, spec: ImageCreate, data: &Blob) -> Result<Image, Error> {
+        offered::<V>(Capability::CreateImage)?;
         session(&ctx)?.create_image(&spec, &ImageData::of(data))
     }
 
     fn delete_image(ctx: CallContext, id: String) -> Result<(), Error> {
+        offered::<V>(Capability::DeleteImage)?;
         session(&ctx)?.delete_image(&id)
     }
 
     fn cleanup(ctx: CallContext, kind: String, id: String) -> Result<(), Error> {
+        offered::<V>(Capability::Cleanup)?;
         session(&ctx)?.cleanup(&kind, &id)
     }
 }
