@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "oaktree/v1/query.proto",
         "oaktree/v1/resources.proto",
         "oaktree/v1/services.proto",
+        "oaktree/v1/operations.proto",
     ];
     for file in &files {
         println!("cargo:rerun-if-changed=../proto/{file}");

@@ -203,3 +203,84 @@ async fn images_flavors_and_networks_list_from_moto_with_their_locations() {
         assert_eq!(r, region);
     }
 }
+
+#[tokio::test]
+async fn an_ec2_instance_is_created_and_terminated_through_the_api_with_streamed_waits() {
+    use oaktree_tests::proto::{
+        CloudRegion, CreateServerRequest, DeleteServerRequest, OperationState,
+    };
+    use oaktree_tests::{drain_operation, finished, server_statuses};
+    use std::time::Duration;
+
+    let moto = Moto::start(&REGIONS[..1]).unwrap();
+    let world = world_with(&moto.clouds_yaml("aws", &REGIONS[..1], None)).await;
+    let mut operations = world.operations().await;
+    let region = REGIONS[0];
+    let location = CloudRegion {
+        cloud: "aws".into(),
+        region: region.into(),
+    };
+    let ami = moto.ids("images", region)[0].clone();
+
+    let events = operations
+        .create_server(CreateServerRequest {
+            location: Some(location.clone()),
+            name: "made-by-oaktree".into(),
+            image: ami.clone(),
+            flavor: "t3.micro".into(),
+            key_name: "oaktree".into(),
+            wait: true,
+            poll_interval_ms: 100,
+            timeout_seconds: 60,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let events = drain_operation(events, Duration::from_secs(90)).await;
+    let created = finished(&events);
+    assert_eq!(created.state(), OperationState::Succeeded, "{created:?}");
+    assert_eq!(
+        server_statuses(&events).first().map(String::as_str),
+        Some("BUILD"),
+        "{events:?}"
+    );
+    assert_eq!(
+        server_statuses(&events).last().map(String::as_str),
+        Some("ACTIVE")
+    );
+    let server = created.servers.last().unwrap();
+    assert!(server.id.starts_with("i-"), "{server:?}");
+    assert_eq!(server.name, "made-by-oaktree");
+    assert_eq!(server.image_id, ami);
+    let (found_region, _) = assert_aws_location(&server.location, "aws");
+    assert_eq!(found_region, region);
+
+    let events = operations
+        .delete_server(DeleteServerRequest {
+            location: Some(location),
+            server: server.id.clone(),
+            wait: true,
+            poll_interval_ms: 100,
+            timeout_seconds: 60,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let events = drain_operation(events, Duration::from_secs(90)).await;
+    let deleted = finished(&events);
+    assert_eq!(deleted.state(), OperationState::Succeeded, "{deleted:?}");
+    let mut client = world.client().await;
+    let mut request = list_request(&["aws"], &[region], &server.id);
+    request.options = Some(oaktree_tests::proto::CallOptions {
+        bypass_cache: true,
+        ..Default::default()
+    });
+    let listed = client.list_servers(request).await.unwrap().into_inner();
+    let statuses: Vec<&str> = listed.servers.iter().map(|s| s.status.as_str()).collect();
+    assert!(
+        statuses.iter().all(|s| *s == "DELETED"),
+        "after the delete's wait the instance is terminated: {statuses:?}"
+    );
+}

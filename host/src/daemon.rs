@@ -1,7 +1,8 @@
 //! Starting the daemon: configuration in, a serving gRPC endpoint out.
 //!
 //! 1. expand clouds.yaml into targets (one per cloud-region, in file order);
-//! 2. build the plugin runtime and load every plugin in the plugin directory;
+//! 2. compute every cloud-region's egress allowlist, build the plugin runtime (fuel, compiled
+//!    artifact cache) and load every plugin in the plugin directory;
 //! 3. build the federation and serve gRPC on the configured address until shut down;
 //! 4. with `watch_plugins`, reload plugins as their files change until shut down.
 
@@ -18,6 +19,7 @@ use crate::federation::{Federation, FederationSettings, Target};
 use crate::limits::LimitSpec;
 use crate::limits::settings::{self, HostLimit};
 use crate::location::CloudRegion;
+use crate::operations::{OperationSettings, Operations};
 use crate::plugin::{Registry, Runtime, RuntimeSettings};
 
 /// A running daemon. Dropping it without [`Daemon::shutdown`] aborts the server.
@@ -26,6 +28,8 @@ pub struct Daemon {
     /// Where Prometheus metrics are served, when the config asks for it.
     pub metrics_addr: Option<SocketAddr>,
     pub federation: Arc<Federation>,
+    /// Long operations (server boots, image uploads) and the cleanup ledger.
+    pub operations: Arc<Operations>,
     stop: watch::Sender<bool>,
     task: JoinHandle<anyhow::Result<()>>,
     metrics_task: Option<JoinHandle<std::io::Result<()>>>,
@@ -58,6 +62,23 @@ pub fn targets(clouds: &CloudsConfig) -> anyhow::Result<Vec<Target>> {
                 profile: region.profile.clone(),
                 driver: region.driver.clone(),
             })
+        })
+        .collect()
+}
+
+/// Computes the egress allowlist of every cloud-region: once, here, never per request.
+pub fn egress_allowlists(
+    clouds: &CloudsConfig,
+    host: &HostConfig,
+) -> anyhow::Result<Vec<crate::plugin::egress::Allowlist>> {
+    clouds
+        .regions
+        .iter()
+        .map(|region| {
+            let list = crate::plugin::egress::Allowlist::for_region(region, &host.egress)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", clouds.source.display()))?;
+            tracing::debug!(cloud = %region.cloud, region = %region.region, allowed = %list.summary(), "egress allowlist");
+            Ok(list)
         })
         .collect()
 }
@@ -173,8 +194,11 @@ impl Daemon {
         let runtime = Arc::new(Runtime::new(RuntimeSettings {
             memory_limit_bytes: usize::try_from(host.plugin_memory_limit_mb << 20)
                 .unwrap_or(usize::MAX),
+            fuel: host.plugin_fuel,
+            artifact_cache_dir: host.plugin_cache_dir.resolve(),
             ..RuntimeSettings::default()
         })?);
+        runtime.egress().configure(egress_allowlists(clouds, host)?);
         let registry = Arc::new(Registry::new(runtime));
         let failures = registry.load_dir(&host.plugin_dir).await?;
         if registry.plugins().is_empty() {
@@ -227,8 +251,20 @@ impl Daemon {
         } else {
             None
         };
+        let operations = Arc::new(Operations::new(
+            federation.clone(),
+            OperationSettings {
+                work_dir: host
+                    .work_dir
+                    .clone()
+                    .unwrap_or_else(|| OperationSettings::default().work_dir),
+                qemu_img: host.qemu_img.clone(),
+                ..OperationSettings::default()
+            },
+        ));
         let task = tokio::spawn(crate::grpc::serve(
             federation.clone(),
+            operations.clone(),
             listener,
             stopped(&stop),
         ));
@@ -237,6 +273,7 @@ impl Daemon {
             addr,
             metrics_addr: metrics.as_ref().map(|(addr, _)| *addr),
             federation,
+            operations,
             stop,
             task,
             metrics_task: metrics.map(|(_, task)| task),

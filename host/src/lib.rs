@@ -13,6 +13,7 @@
 pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod conformance;
 pub mod daemon;
 pub mod error;
 pub mod federation;
@@ -20,6 +21,7 @@ pub mod grpc;
 pub mod limits;
 pub mod location;
 pub mod metrics;
+pub mod operations;
 pub mod plugin;
 
 /// Generated protobuf and gRPC code for `oaktree.v1` (the public contract in `proto/`).

@@ -40,8 +40,38 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8700")]
         listen: String,
     },
+    /// Work with driver plugins (.wasm components).
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
     #[command(flatten)]
     Client(ClientCommand),
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Run the conformance kit: the driver against a built-in simulated cloud, one line per
+    /// check; exits 0 only when no check fails.
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The driver component to check.
+    file: PathBuf,
+    /// Check as this declared profile (default: the first one the simulator knows).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// A clouds.yaml with a test cloud, for drivers whose cloud is not simulated.
+    #[arg(long, requires = "cloud")]
+    clouds: Option<PathBuf>,
+    /// The cloud of --clouds to check against.
+    #[arg(long, requires = "clouds")]
+    cloud: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -90,6 +120,9 @@ async fn main() -> ExitCode {
         Command::Serve(serve_args) => serve(serve_args).await,
         Command::Demo(demo_args) => demo(demo_args).await,
         Command::Sim { config, listen } => sim(config, &listen).await,
+        Command::Plugin {
+            command: PluginCommand::Check(check_args),
+        } => plugin_check(check_args).await,
         Command::Client(command) => {
             init_tracing(LogFormat::Text, "warn");
             cli::run(command).await
@@ -187,6 +220,27 @@ async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
+async fn plugin_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    init_tracing(LogFormat::Text, "error");
+    let report = oaktree::conformance::run(&oaktree::conformance::Options {
+        file: args.file,
+        profile: args.profile,
+        clouds: args.clouds,
+        cloud: args.cloud,
+    })
+    .await?;
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_text());
+    }
+    Ok(if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 async fn sim(config: Option<PathBuf>, listen: &str) -> anyhow::Result<ExitCode> {
     init_tracing(LogFormat::Text, "info");
     let config = match config {
@@ -202,4 +256,46 @@ async fn sim(config: Option<PathBuf>, listen: &str) -> anyhow::Result<ExitCode> 
     println!("{}", sim.clouds_yaml());
     tokio::signal::ctrl_c().await?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugin_check_parses_the_file_profile_and_json_flag() {
+        let args = Args::try_parse_from([
+            "oaktree",
+            "plugin",
+            "check",
+            "d.wasm",
+            "--profile",
+            "ovh",
+            "--json",
+        ])
+        .unwrap();
+        let Command::Plugin {
+            command: PluginCommand::Check(check),
+        } = args.command
+        else {
+            panic!("not a plugin check");
+        };
+        assert_eq!(check.file, PathBuf::from("d.wasm"));
+        assert_eq!(check.profile.as_deref(), Some("ovh"));
+        assert!(check.json);
+        assert!(check.clouds.is_none());
+    }
+
+    #[test]
+    fn plugin_check_wants_clouds_and_cloud_together() {
+        assert!(
+            Args::try_parse_from(["oaktree", "plugin", "check", "d.wasm", "--clouds", "c.yaml"])
+                .is_err()
+        );
+        let args = Args::try_parse_from([
+            "oaktree", "plugin", "check", "d.wasm", "--clouds", "c.yaml", "--cloud", "aws",
+        ]);
+        assert!(args.is_ok());
+    }
 }

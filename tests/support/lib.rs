@@ -13,6 +13,7 @@ use anyhow::Context;
 use oaktree::config::{CloudsConfig, ConfigEnv, HostConfig};
 use oaktree::daemon::Daemon;
 use oaktree::proto::cloud_service_client::CloudServiceClient;
+use oaktree::proto::operation_service_client::OperationServiceClient;
 use oaktree::proto::{Filter, ListRequest, LocationSelector};
 use oaktree_simcloud::{SimCloud, SimConfig};
 use tonic::transport::Channel;
@@ -93,10 +94,27 @@ impl World {
         extra_plugins: &[PathBuf],
         adjust: impl FnOnce(&mut HostConfig),
     ) -> anyhow::Result<World> {
+        Self::start_full_with(
+            sim_config,
+            |_| extra_clouds.to_owned(),
+            extra_plugins,
+            adjust,
+        )
+        .await
+    }
+
+    /// Like [`World::start_full`], with the extra clouds.yaml entries written once the
+    /// simulator runs, so they can name its URLs (e.g. [`SimCloud::jsoncloud_clouds_yaml`]).
+    pub async fn start_full_with(
+        sim_config: SimConfig,
+        extra_clouds: impl FnOnce(&SimCloud) -> String,
+        extra_plugins: &[PathBuf],
+        adjust: impl FnOnce(&mut HostConfig),
+    ) -> anyhow::Result<World> {
         let dir = tempfile::tempdir()?;
         let sim = SimCloud::start(sim_config, "127.0.0.1:0").await?;
         let clouds_path = dir.path().join("clouds.yaml");
-        std::fs::write(&clouds_path, sim.clouds_yaml() + extra_clouds)?;
+        std::fs::write(&clouds_path, sim.clouds_yaml() + &extra_clouds(&sim))?;
         let plugin_dir = dir.path().join("plugins");
         std::fs::create_dir_all(&plugin_dir)?;
         for plugin in std::iter::once(openstack_plugin()).chain(extra_plugins.iter().cloned()) {
@@ -121,6 +139,13 @@ impl World {
             .await
             .expect("the daemon accepts connections")
             .max_decoding_message_size(64 << 20)
+    }
+
+    /// A client of the daemon's OperationService, on its own connection.
+    pub async fn operations(&self) -> OperationServiceClient<Channel> {
+        OperationServiceClient::connect(self.daemon.url())
+            .await
+            .expect("the daemon accepts connections")
     }
 }
 
@@ -278,4 +303,44 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Reads an operation's event stream to its end (bounded by `limit`), returning every event.
+pub async fn drain_operation(
+    mut events: tonic::Streaming<proto::OperationEvent>,
+    limit: std::time::Duration,
+) -> Vec<proto::OperationEvent> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let next = tokio::time::timeout_at(deadline, events.message())
+            .await
+            .expect("the operation ended within the test's limit")
+            .expect("the event stream stays healthy");
+        match next {
+            Some(event) => seen.push(event),
+            None => return seen,
+        }
+    }
+}
+
+/// The final record of an operation from its events.
+pub fn finished(events: &[proto::OperationEvent]) -> proto::Operation {
+    match events.last().and_then(|e| e.event.clone()) {
+        Some(proto::operation_event::Event::Finished(op)) => op,
+        other => panic!("the last event is not the operation's end: {other:?}"),
+    }
+}
+
+/// The statuses a stream reported for servers, in order, without repeats.
+pub fn server_statuses(events: &[proto::OperationEvent]) -> Vec<String> {
+    let mut statuses: Vec<String> = Vec::new();
+    for event in events {
+        if let Some(proto::operation_event::Event::Server(server)) = &event.event
+            && statuses.last() != Some(&server.status)
+        {
+            statuses.push(server.status.clone());
+        }
+    }
+    statuses
 }

@@ -28,6 +28,11 @@ const HOST_KEYS: &[&str] = &[
     "limits",
     "metrics_listen",
     "watch_plugins",
+    "plugin_cache_dir",
+    "plugin_fuel",
+    "egress",
+    "work_dir",
+    "qemu_img",
 ];
 
 /// How log lines are written.
@@ -39,6 +44,59 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+}
+
+/// Where compiled plugins are cached (`plugin_cache_dir`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "Option<PathBuf>")]
+pub enum PluginCacheDir {
+    /// Key absent: `$XDG_CACHE_HOME/oaktree/plugins`, else `$HOME/.cache/oaktree/plugins`,
+    /// else no cache.
+    #[default]
+    Default,
+    /// `none`, empty or null: compile on every load.
+    Off,
+    /// This directory (relative paths resolve against the config file's directory).
+    Dir(PathBuf),
+}
+
+impl From<Option<PathBuf>> for PluginCacheDir {
+    fn from(value: Option<PathBuf>) -> Self {
+        match value {
+            None => PluginCacheDir::Off,
+            Some(dir) if dir.as_os_str().is_empty() || dir == Path::new("none") => {
+                PluginCacheDir::Off
+            }
+            Some(dir) => PluginCacheDir::Dir(dir),
+        }
+    }
+}
+
+impl PluginCacheDir {
+    /// The directory to use, with the default taken from the process environment.
+    pub fn resolve(&self) -> Option<PathBuf> {
+        self.resolve_with(
+            std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from),
+            std::env::var_os("HOME").map(PathBuf::from),
+        )
+    }
+
+    /// [`PluginCacheDir::resolve`] with the environment given. Relative XDG values are
+    /// ignored, as the XDG spec asks.
+    pub fn resolve_with(
+        &self,
+        xdg_cache_home: Option<PathBuf>,
+        home: Option<PathBuf>,
+    ) -> Option<PathBuf> {
+        match self {
+            PluginCacheDir::Off => None,
+            PluginCacheDir::Dir(dir) => Some(dir.clone()),
+            PluginCacheDir::Default => xdg_cache_home
+                .filter(|dir| dir.is_absolute())
+                .or_else(|| home.filter(|h| h.is_absolute()).map(|h| h.join(".cache")))
+                .map(|cache| cache.join("oaktree").join("plugins")),
+        }
+    }
 }
 
 /// The host's settings. Everything that describes clouds lives in clouds.yaml instead.
@@ -68,6 +126,18 @@ pub struct HostConfig {
     pub metrics_listen: Option<SocketAddr>,
     /// Reload plugins as `.wasm` files in `plugin_dir` are added, replaced or removed.
     pub watch_plugins: bool,
+    /// Where compiled plugins are cached on disk; see [`PluginCacheDir`].
+    pub plugin_cache_dir: PluginCacheDir,
+    /// Fuel (about one unit per Wasm instruction) each plugin call may burn; absent: unmetered.
+    pub plugin_fuel: Option<u64>,
+    /// Extra egress allowlist entries, applied to the cloud-regions their globs match:
+    /// `{cloud: glob, region: glob, allowed_hosts: [host, host:port, "*.example.com"]}`.
+    pub egress: Vec<crate::plugin::egress::HostEgress>,
+    /// Where image uploads and their conversions are kept while an operation runs; absent:
+    /// `oaktree-work` in the system's temporary directory.
+    pub work_dir: Option<PathBuf>,
+    /// The `qemu-img` used to detect and convert disk formats.
+    pub qemu_img: PathBuf,
 }
 
 impl Default for HostConfig {
@@ -88,6 +158,11 @@ impl Default for HostConfig {
             metrics_listen: None,
             // On: dropping a .wasm into the directory is how a new cloud driver is deployed.
             watch_plugins: true,
+            plugin_cache_dir: PluginCacheDir::Default,
+            plugin_fuel: None,
+            egress: Vec::new(),
+            work_dir: None,
+            qemu_img: PathBuf::from("qemu-img"),
         }
     }
 }
@@ -131,6 +206,10 @@ impl HostConfig {
         let base = path.parent().unwrap_or(Path::new(""));
         config.plugin_dir = base.join(&config.plugin_dir);
         config.clouds_file = config.clouds_file.map(|f| base.join(f));
+        config.work_dir = config.work_dir.map(|d| base.join(d));
+        if let PluginCacheDir::Dir(dir) = &mut config.plugin_cache_dir {
+            *dir = base.join(&*dir);
+        }
         Ok(config)
     }
 
@@ -152,14 +231,30 @@ impl HostConfig {
                 "must be greater than 0 (MiB)",
             ),
         ];
-        match checks.iter().find(|(_, bad, _)| *bad) {
-            Some((key, _, fix)) => Err(ConfigError::invalid(
+        if let Some((key, _, fix)) = checks.iter().find(|(_, bad, _)| *bad) {
+            return Err(ConfigError::invalid(
                 path,
                 *key,
                 format!("{fix}; remove the key to use the default"),
-            )),
-            None => Ok(()),
+            ));
         }
+        if self.plugin_fuel == Some(0) {
+            return Err(ConfigError::invalid(
+                path,
+                "plugin_fuel",
+                "must be greater than 0 (a call needs fuel to run at all); remove the key to \
+                 run plugins without fuel metering",
+            ));
+        }
+        for (i, entry) in self.egress.iter().enumerate() {
+            for (j, host) in entry.allowed_hosts.iter().enumerate() {
+                let at = format!("egress[{i}].allowed_hosts[{j}]");
+                if let Err(error) = crate::plugin::egress::Rule::parse(host, &at, String::new()) {
+                    return Err(ConfigError::invalid(path, at, format!("{error}")));
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -236,8 +331,59 @@ mod tests {
             err,
             "/etc/oaktree/oaktree.yaml: top level: unknown key 'listn' (allowed: listen, plugin_dir, \
              clouds_file, profiles, default_deadline_ms, max_concurrency, plugin_memory_limit_mb, \
-             log_format, limits, metrics_listen, watch_plugins). Fix: remove it or correct its spelling"
+             log_format, limits, metrics_listen, watch_plugins, plugin_cache_dir, plugin_fuel, \
+             egress, work_dir, qemu_img). Fix: remove it or correct its spelling"
         );
+    }
+
+    #[test]
+    fn the_plugin_cache_defaults_to_the_xdg_cache_and_can_be_moved_or_turned_off() {
+        let c = parse("").unwrap();
+        assert_eq!(c.plugin_cache_dir, PluginCacheDir::Default);
+        let resolve = |c: &HostConfig| {
+            c.plugin_cache_dir
+                .resolve_with(Some("/xdg".into()), Some("/home/u".into()))
+        };
+        assert_eq!(resolve(&c), Some(PathBuf::from("/xdg/oaktree/plugins")));
+        assert_eq!(
+            c.plugin_cache_dir
+                .resolve_with(Some("rel".into()), Some("/home/u".into())),
+            Some(PathBuf::from("/home/u/.cache/oaktree/plugins"))
+        );
+        assert_eq!(c.plugin_cache_dir.resolve_with(None, None), None);
+        let c = parse("plugin_cache_dir: cache\n").unwrap();
+        assert_eq!(resolve(&c), Some(PathBuf::from("/etc/oaktree/cache")));
+        for off in [
+            "plugin_cache_dir: none\n",
+            "plugin_cache_dir: ''\n",
+            "plugin_cache_dir:\n",
+        ] {
+            assert_eq!(resolve(&parse(off).unwrap()), None, "{off}");
+        }
+    }
+
+    #[test]
+    fn fuel_and_egress_entries_are_read_and_checked() {
+        let c = parse(
+            "plugin_fuel: 5000000\negress:\n  - {cloud: alpha, allowed_hosts: [proxy:3128]}\n",
+        )
+        .unwrap();
+        assert_eq!(c.plugin_fuel, Some(5_000_000));
+        assert_eq!(c.egress[0].cloud, "alpha");
+        assert_eq!(c.egress[0].region, "*");
+        let err = parse("plugin_fuel: 0\n").unwrap_err().to_string();
+        assert!(
+            err.contains(": plugin_fuel: must be greater than 0"),
+            "{err}"
+        );
+        let err = parse("egress:\n  - {allowed_hosts: [ok, 'a b']}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(": egress[0].allowed_hosts[1]: "), "{err}");
+        let err = parse("egress:\n  - {clod: a, allowed_hosts: []}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `clod`"), "{err}");
     }
 
     #[test]

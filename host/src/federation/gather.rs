@@ -312,7 +312,7 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
-fn stamp(target: &Target, placement: &wit::Placement) -> Location {
+pub(crate) fn stamp(target: &Target, placement: &wit::Placement) -> Location {
     let project = placement.project.as_ref().map(|p| Project {
         id: p.id.clone(),
         name: p.name.clone(),

@@ -13,8 +13,10 @@
 pub mod filter;
 pub mod gather;
 pub mod kinds;
+pub mod locate;
 pub mod selector;
 pub mod status;
+pub mod write;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

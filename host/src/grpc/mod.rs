@@ -7,7 +7,12 @@
 
 pub mod cloud_service;
 pub mod convert;
+pub mod convert_ops;
+pub mod convert_resources;
 pub mod deadline;
+pub mod operation_service;
+pub mod resource_reads;
+pub mod resource_writes;
 pub mod server;
 pub mod status;
 

@@ -8,9 +8,12 @@ use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
 use super::cloud_service::CloudApi;
+use super::operation_service::OperationApi;
 use crate::federation::Federation;
+use crate::operations::Operations;
 use crate::proto;
 use crate::proto::cloud_service_server::CloudServiceServer;
+use crate::proto::operation_service_server::OperationServiceServer;
 
 /// Largest message the daemon sends: big federated lists should use the Stream RPCs, but
 /// unary answers of tens of thousands of resources must still fit.
@@ -19,12 +22,16 @@ const MAX_MESSAGE_BYTES: usize = 64 << 20;
 /// Serves until `shutdown` resolves.
 pub async fn serve(
     federation: Arc<Federation>,
+    operations: Arc<Operations>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
         .set_serving::<CloudServiceServer<CloudApi>>()
+        .await;
+    health_reporter
+        .set_serving::<OperationServiceServer<OperationApi>>()
         .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
@@ -33,11 +40,15 @@ pub async fn serve(
     let api = CloudServiceServer::new(CloudApi::new(federation))
         .max_encoding_message_size(MAX_MESSAGE_BYTES)
         .max_decoding_message_size(4 << 20);
+    let operation_api = OperationServiceServer::new(OperationApi::new(operations))
+        .max_encoding_message_size(MAX_MESSAGE_BYTES)
+        .max_decoding_message_size(4 << 20);
     Server::builder()
         .trace_fn(|request| tracing::info_span!("rpc", method = %request.uri().path()))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(api)
+        .add_service(operation_api)
         .serve_with_incoming_shutdown(
             // Without TCP_NODELAY, a reply written as several HTTP/2 frames waits ~40 ms for
             // the client's delayed ACK.

@@ -1,0 +1,88 @@
+//! Long operations: booting and deleting servers with streamed waits, and creating an image
+//! everywhere. Each runs as its own task, reporting through an [`OperationHandle`] that any
+//! number of clients can watch, from the start, on any connection. The daemon polls the
+//! clouds (every poll is a driver call under the cloud-region's limits); clients only read.
+//!
+//! - [`registry`]: running and finished operations, their event logs and watchers.
+//! - [`ledger`]: what failed operations created on the user's behalf, deleted or retried.
+//! - [`servers`]: create (resolve names, boot, auto IP, wait) and delete (wait until gone).
+//! - [`images`]: store the bytes once, convert per needed disk format, upload everywhere.
+//! - [`disk`]: `qemu-img` detection and conversion.
+
+pub mod disk;
+pub mod images;
+pub mod ledger;
+pub mod record;
+pub mod registry;
+pub mod servers;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use ledger::{Created, Ledger};
+pub use record::{
+    CleanupEntry, CleanupState, Event, EventBody, OperationKind, OperationRecord, OperationState,
+    Progress,
+};
+pub use registry::{OperationHandle, OperationRegistry};
+
+use crate::federation::Federation;
+
+#[derive(Debug, Clone)]
+pub struct OperationSettings {
+    /// Where uploaded and converted images are kept while an operation runs.
+    pub work_dir: PathBuf,
+    /// The `qemu-img` binary.
+    pub qemu_img: PathBuf,
+    /// How often the ledger retries cleanups that failed.
+    pub sweep_interval: Duration,
+}
+
+impl Default for OperationSettings {
+    fn default() -> Self {
+        Self {
+            work_dir: std::env::temp_dir().join("oaktree-work"),
+            qemu_img: PathBuf::from("qemu-img"),
+            sweep_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The operations side of the daemon.
+pub struct Operations {
+    pub(crate) federation: Arc<Federation>,
+    pub(crate) registry: OperationRegistry,
+    pub(crate) ledger: Arc<Ledger>,
+    pub(crate) settings: OperationSettings,
+    sweeper: tokio::task::JoinHandle<()>,
+}
+
+impl Operations {
+    /// Must be called inside a tokio runtime (it starts the ledger's sweeper).
+    pub fn new(federation: Arc<Federation>, settings: OperationSettings) -> Self {
+        let ledger = Arc::new(Ledger::new(federation.clone()));
+        let sweeper = ledger.spawn_sweeper(settings.sweep_interval);
+        Self {
+            federation,
+            registry: OperationRegistry::new(),
+            ledger,
+            settings,
+            sweeper,
+        }
+    }
+
+    pub fn registry(&self) -> &OperationRegistry {
+        &self.registry
+    }
+
+    pub fn ledger(&self) -> &Arc<Ledger> {
+        &self.ledger
+    }
+}
+
+impl Drop for Operations {
+    fn drop(&mut self) {
+        self.sweeper.abort();
+    }
+}
