@@ -286,8 +286,9 @@ pub fn plugin(plugin: &LoadedPlugin) -> proto::PluginInfo {
 
 /// The WIT name of a capability (`list-images`), as the proto documents it.
 fn capability_name(capability: wit::Capability) -> String {
-    // The generated enum's Debug is the WIT name in UpperCamelCase.
-    let camel = format!("{capability:?}");
+    // The generated enum's Debug is `Capability::ListServers`: the WIT name in UpperCamelCase.
+    let debug = format!("{capability:?}");
+    let camel = debug.rsplit("::").next().unwrap_or(&debug);
     let mut kebab = String::with_capacity(camel.len() + 4);
     for (i, c) in camel.chars().enumerate() {
         if c.is_ascii_uppercase() {

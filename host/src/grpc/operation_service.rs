@@ -138,7 +138,20 @@ impl OperationService for OperationApi {
             }
             ImageSource::Path(path)
         };
-        let handle = self.operations.create_image(image, source)?;
+        let uploaded = match &source {
+            ImageSource::Uploaded(path) => Some(path.clone()),
+            ImageSource::Path(_) => None,
+        };
+        let handle = match self.operations.create_image(image, source) {
+            Ok(handle) => handle,
+            Err(error) => {
+                // The operation never started, so nothing else will remove the upload.
+                if let Some(path) = uploaded {
+                    let _ = tokio::fs::remove_file(path).await;
+                }
+                return Err(error.into());
+            }
+        };
         Ok(Response::new(events(&handle)))
     }
 

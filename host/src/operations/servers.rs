@@ -303,6 +303,14 @@ impl Operations {
         let server = active?;
         let server = match ip {
             None => server,
+            // Like shade's `_needs_floating_ip`: no floating network here means no floating
+            // IP is needed, not a failed boot.
+            Some(Err(CallError::Driver(
+                wit::Error::Invalid(why) | wit::Error::Unsupported(why),
+            ))) => {
+                op.phase(at, "ACTIVE", format!("no floating IP: {why}"));
+                server
+            }
             Some(Err(error)) => return Err(error),
             Some(Ok(_)) if server.public_v4.is_some() => server,
             Some(Ok(ip)) => attach_ip(site, op, &server, &ip.record, request.poll_interval).await?,
