@@ -56,7 +56,7 @@ use oaktree::cloud::http::{self, HttpError, Request, Response};
 use oaktree::cloud::log::{self, Level};
 use oaktree::cloud::types::{
     CallContext, Capability, DriverInfo, Error, Flavor, FloatingIp, FloatingIpCreate, Image,
-    ImageCreate, Keypair, KeypairCreate, Network, SecurityGroup, SecurityGroupCreate,
+    ImageCreate, Keypair, KeypairCreate, Network, RateLimit, SecurityGroup, SecurityGroupCreate,
     SecurityGroupRule, SecurityGroupRuleCreate, Server, ServerCreate, Subnet, SubnetCreate, Volume,
     VolumeCreate,
 };
@@ -107,6 +107,38 @@ pub fn capabilities() -> Vec<Capability> {
         Capability::DeleteImage,
         Capability::Cleanup,
     ]
+}
+
+/// [`capabilities`] without the floating-IP functions, for vendors whose servers get public
+/// addresses directly (Rackspace, OVH: `floating_ip_source: None`).
+pub fn capabilities_without_floating_ips() -> Vec<Capability> {
+    capabilities()
+        .into_iter()
+        .filter(|c| !is_floating_ip(*c))
+        .collect()
+}
+
+/// Whether a capability is one of the floating-IP functions.
+pub fn is_floating_ip(capability: Capability) -> bool {
+    matches!(
+        capability,
+        Capability::ListFloatingIps
+            | Capability::GetFloatingIp
+            | Capability::CreateFloatingIp
+            | Capability::AttachFloatingIp
+            | Capability::DeleteFloatingIp
+    )
+}
+
+/// The default budget of an OpenStack cloud-region: nodepool ran one call in flight per
+/// cloud-region, and 20/s is its usual rate ceiling.
+pub fn default_rate_limits() -> Vec<RateLimit> {
+    vec![RateLimit {
+        service: None,
+        calls_per_second: 20.0,
+        burst: 20,
+        max_in_flight: 1,
+    }]
 }
 
 /// `unsupported` for a function the vendor's `describe()` does not declare: the library

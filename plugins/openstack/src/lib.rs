@@ -4,8 +4,8 @@
 //! glance PUT). All the logic is in `oaktree-openstack-common`; this crate states the facts
 //! `describe()` reports.
 
-use oaktree_openstack_common::oaktree::cloud::types::{DriverInfo, FloatingIpModel, RateLimit};
-use oaktree_openstack_common::{Driver, Vendor, capabilities};
+use oaktree_openstack_common::oaktree::cloud::types::{DriverInfo, FloatingIpModel};
+use oaktree_openstack_common::{Driver, Vendor, capabilities, default_rate_limits};
 
 pub struct OpenStack;
 
@@ -18,13 +18,7 @@ impl Vendor for OpenStack {
             capabilities: capabilities(),
             image_disk_formats: vec!["qcow2".into(), "raw".into()],
             floating_ips: FloatingIpModel::Floating,
-            // nodepool ran one call in flight per cloud-region; 20/s is its usual rate ceiling.
-            rate_limits: vec![RateLimit {
-                service: None,
-                calls_per_second: 20.0,
-                burst: 20,
-                max_in_flight: 1,
-            }],
+            rate_limits: default_rate_limits(),
         }
     }
 }

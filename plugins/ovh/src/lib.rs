@@ -6,10 +6,10 @@
 //! IPs. All the logic is in `oaktree-openstack-common`; this crate states the facts
 //! `describe()` reports.
 
-use oaktree_openstack_common::oaktree::cloud::types::{
-    Capability, DriverInfo, FloatingIpModel, RateLimit,
+use oaktree_openstack_common::oaktree::cloud::types::{DriverInfo, FloatingIpModel};
+use oaktree_openstack_common::{
+    Driver, Vendor, capabilities_without_floating_ips, default_rate_limits,
 };
-use oaktree_openstack_common::{Driver, Vendor, capabilities};
 
 pub struct Ovh;
 
@@ -19,32 +19,13 @@ impl Vendor for Ovh {
             name: "ovh".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             profiles: vec!["ovh".into(), "vexxhost".into()],
-            capabilities: capabilities()
-                .into_iter()
-                .filter(|c| !is_floating_ip(*c))
-                .collect(),
+            // Servers get public addresses directly (floating_ip_source None).
+            capabilities: capabilities_without_floating_ips(),
             image_disk_formats: vec!["raw".into()],
             floating_ips: FloatingIpModel::Direct,
-            // nodepool ran one call in flight per cloud-region; 20/s is its usual rate ceiling.
-            rate_limits: vec![RateLimit {
-                service: None,
-                calls_per_second: 20.0,
-                burst: 20,
-                max_in_flight: 1,
-            }],
+            rate_limits: default_rate_limits(),
         }
     }
-}
-
-fn is_floating_ip(capability: Capability) -> bool {
-    matches!(
-        capability,
-        Capability::ListFloatingIps
-            | Capability::GetFloatingIp
-            | Capability::CreateFloatingIp
-            | Capability::AttachFloatingIp
-            | Capability::DeleteFloatingIp
-    )
 }
 
 pub type OvhDriver = Driver<Ovh>;
@@ -57,6 +38,8 @@ oaktree_openstack_common::export_driver!(OvhDriver with_types_in oaktree_opensta
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oaktree_openstack_common::is_floating_ip;
+    use oaktree_openstack_common::oaktree::cloud::types::Capability;
 
     #[test]
     fn describe_offers_image_uploads_in_raw_and_no_floating_ips() {

@@ -5,10 +5,10 @@
 //! public addresses on every server, so no floating IPs. All the logic is in
 //! `oaktree-openstack-common`; this crate states the facts `describe()` reports.
 
-use oaktree_openstack_common::oaktree::cloud::types::{
-    Capability, DriverInfo, FloatingIpModel, RateLimit,
+use oaktree_openstack_common::oaktree::cloud::types::{DriverInfo, FloatingIpModel};
+use oaktree_openstack_common::{
+    Driver, Vendor, capabilities_without_floating_ips, default_rate_limits,
 };
-use oaktree_openstack_common::{Driver, Vendor, capabilities};
 
 pub struct Rackspace;
 
@@ -19,32 +19,12 @@ impl Vendor for Rackspace {
             version: env!("CARGO_PKG_VERSION").into(),
             profiles: vec!["rackspace".into()],
             // Servers get public addresses directly (floating_ip_source None).
-            capabilities: capabilities()
-                .into_iter()
-                .filter(|c| !is_floating_ip(*c))
-                .collect(),
+            capabilities: capabilities_without_floating_ips(),
             image_disk_formats: vec!["vhd".into()],
             floating_ips: FloatingIpModel::Direct,
-            // nodepool ran one call in flight per cloud-region; 20/s is its usual rate ceiling.
-            rate_limits: vec![RateLimit {
-                service: None,
-                calls_per_second: 20.0,
-                burst: 20,
-                max_in_flight: 1,
-            }],
+            rate_limits: default_rate_limits(),
         }
     }
-}
-
-fn is_floating_ip(capability: Capability) -> bool {
-    matches!(
-        capability,
-        Capability::ListFloatingIps
-            | Capability::GetFloatingIp
-            | Capability::CreateFloatingIp
-            | Capability::AttachFloatingIp
-            | Capability::DeleteFloatingIp
-    )
 }
 
 pub type RackspaceDriver = Driver<Rackspace>;
@@ -57,6 +37,8 @@ oaktree_openstack_common::export_driver!(RackspaceDriver with_types_in oaktree_o
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oaktree_openstack_common::is_floating_ip;
+    use oaktree_openstack_common::oaktree::cloud::types::Capability;
 
     #[test]
     fn describe_offers_image_uploads_in_vhd_and_no_floating_ips() {
