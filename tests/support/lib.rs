@@ -126,6 +126,8 @@ impl World {
         let mut host = HostConfig {
             listen: "127.0.0.1:0".parse()?,
             plugin_dir,
+            // Each world's uploads and cleanup ledger are its own.
+            work_dir: Some(dir.path().join("work")),
             ..HostConfig::default()
         };
         adjust(&mut host);

@@ -4,17 +4,20 @@
 //! server that ended in ERROR, the image record or staging object a driver reported through
 //! the WIT `ledger` import) is deleted at once. What cannot be deleted (the cloud is down,
 //! the call timed out) stays here, and the sweeper retries it until it is gone; the
-//! `ListCleanup` RPC shows it. Nothing is only logged.
+//! `ListCleanup` RPC shows it. Nothing is only logged, and the pending entries are kept in a
+//! file in the work directory (`ledger_file`), so a restart resumes them.
 //!
 //! Host-created kinds are deleted with the matching driver function (`floating-ip` →
 //! `delete-floating-ip`, `server` → `delete-server`); anything a driver recorded goes back
 //! to that driver's `cleanup(kind, id)`. Not-found counts as deleted.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::ledger_file;
 use super::record::{CleanupEntry, CleanupState};
 use crate::federation::Federation;
 use crate::location::CloudRegion;
@@ -35,13 +38,40 @@ pub struct Created {
 pub struct Ledger {
     federation: Arc<Federation>,
     pending: Mutex<Vec<CleanupEntry>>,
+    /// Where the pending entries are kept across restarts; none keeps them in memory only.
+    file: Option<PathBuf>,
 }
 
 impl Ledger {
-    pub fn new(federation: Arc<Federation>) -> Self {
+    /// A ledger that keeps its pending entries in `file` (loading what a previous daemon
+    /// left there), or in memory only.
+    pub fn new(federation: Arc<Federation>, file: Option<PathBuf>) -> Self {
+        let pending = match &file {
+            Some(path) => ledger_file::load(path).unwrap_or_else(|error| {
+                tracing::error!(%error, "cannot read the cleanup ledger; starting with none");
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
+        if !pending.is_empty() {
+            tracing::info!(
+                pending = pending.len(),
+                "cleanups left by a previous run will be retried"
+            );
+        }
         Self {
             federation,
-            pending: Mutex::new(Vec::new()),
+            pending: Mutex::new(pending),
+            file,
+        }
+    }
+
+    /// Writes the pending entries to the ledger file, if there is one.
+    fn persist(&self, pending: &[CleanupEntry]) {
+        if let Some(path) = &self.file
+            && let Err(error) = ledger_file::save(path, pending)
+        {
+            tracing::error!(%error, file = %path.display(), "cannot write the cleanup ledger");
         }
     }
 
@@ -66,7 +96,9 @@ impl Ledger {
                     operation = operation_id, at = %entry.at, kind = entry.kind, id = entry.id,
                     error = entry.last_error, "cleanup failed; the sweeper will retry"
                 );
-                self.pending().push(entry.clone());
+                let mut pending = self.pending();
+                pending.push(entry.clone());
+                self.persist(&pending);
             }
             outcomes.push(entry);
         }
@@ -92,6 +124,7 @@ impl Ledger {
         }
         let mut pending = self.pending();
         pending.extend(still);
+        self.persist(&pending);
         pending.len()
     }
 

@@ -12,6 +12,7 @@
 pub mod disk;
 pub mod images;
 pub mod ledger;
+pub mod ledger_file;
 pub mod record;
 pub mod registry;
 pub mod servers;
@@ -31,7 +32,8 @@ use crate::federation::Federation;
 
 #[derive(Debug, Clone)]
 pub struct OperationSettings {
-    /// Where uploaded and converted images are kept while an operation runs.
+    /// Where uploaded and converted images are kept while an operation runs, and the
+    /// cleanup ledger's file. One daemon per work directory.
     pub work_dir: PathBuf,
     /// The `qemu-img` binary.
     pub qemu_img: PathBuf,
@@ -61,7 +63,8 @@ pub struct Operations {
 impl Operations {
     /// Must be called inside a tokio runtime (it starts the ledger's sweeper).
     pub fn new(federation: Arc<Federation>, settings: OperationSettings) -> Self {
-        let ledger = Arc::new(Ledger::new(federation.clone()));
+        let file = settings.work_dir.join(ledger_file::FILE_NAME);
+        let ledger = Arc::new(Ledger::new(federation.clone(), Some(file)));
         let sweeper = ledger.spawn_sweeper(settings.sweep_interval);
         Self {
             federation,
