@@ -22,3 +22,6 @@ pub use oaktree::cloud::types as wit;
 
 /// The WIT package this host binds; plugins built against another version are rejected.
 pub const WIT_PACKAGE: &str = "oaktree:cloud@0.2.0";
+
+/// The driver interface as components export it.
+pub const DRIVER_EXPORT: &str = "oaktree:cloud/driver@0.2.0";

@@ -11,11 +11,13 @@
 use std::sync::Arc;
 
 use tokio::time::Instant;
-use wasmtime::component::ResourceTable;
+use wasmtime::component::{
+    ComponentNamedList, Instance, Lift, Lower, Resource, ResourceTable, TypedFunc,
+};
 use wasmtime::{Store, StoreLimitsBuilder, Trap, UpdateDeadline};
 use wasmtime_wasi::WasiCtx;
 
-use super::bindings::wit;
+use super::bindings::{DRIVER_EXPORT, wit};
 use super::blob::Blob;
 use super::registry::LoadedPlugin;
 use super::runtime::{CallStats, HostState, Runtime};
@@ -71,7 +73,9 @@ pub struct DriverCall {
     pub stats: Arc<CallStats>,
 }
 
-/// Generates one method per driver function: instantiate, call under the deadline, settle.
+/// Generates one method per driver function: instantiate, look up that one export, call it
+/// under the deadline, settle. Only the called export is looked up (and type-checked): the
+/// generated `CloudDriverPre::instantiate_async` would check all 38 on every call.
 macro_rules! driver_functions {
     ($($method:ident => $export:ident ( $($arg:ident : $ty:ty),* ) -> $out:ty;)*) => {
         impl DriverCall {
@@ -79,12 +83,16 @@ macro_rules! driver_functions {
                 pub async fn $method(&self $(, $arg: $ty)*) -> Result<$out, CallError> {
                     let started = Instant::now();
                     let result = async {
-                        let (mut store, driver) = self.instantiate().await?;
+                        let (mut store, instance) = self.instantiate().await?;
+                        let func = self.export::<
+                            (&wit::CallContext, $($ty,)*),
+                            (Result<$out, wit::Error>,),
+                        >(&mut store, &instance, stringify!($method))?;
                         let ctx = self.context();
-                        let outcome = tokio::time::timeout_at(
-                            self.deadline,
-                            driver.oaktree_cloud_driver().$export(&mut store, &ctx $(, $arg)*),
-                        )
+                        let outcome = tokio::time::timeout_at(self.deadline, async {
+                            let (answer,) = func.call_async(&mut store, (&ctx, $($arg,)*)).await?;
+                            Ok(answer)
+                        })
                         .await;
                         self.settle(outcome)
                     }
@@ -151,19 +159,21 @@ impl DriverCall {
     ) -> Result<wit::Image, CallError> {
         let started = Instant::now();
         let result = async {
-            let (mut store, driver) = self.instantiate().await?;
+            let (mut store, instance) = self.instantiate().await?;
+            let func = self.export::<
+                (&wit::CallContext, &wit::ImageCreate, Resource<Blob>),
+                (Result<wit::Image, wit::Error>,),
+            >(&mut store, &instance, "create_image")?;
             let handle = store
                 .data_mut()
                 .table
                 .push(blob.clone())
                 .map_err(|e| CallError::Host(format!("could not lend the image blob: {e}")))?;
             let ctx = self.context();
-            let outcome = tokio::time::timeout_at(
-                self.deadline,
-                driver
-                    .oaktree_cloud_driver()
-                    .call_create_image(&mut store, &ctx, spec, handle),
-            )
+            let outcome = tokio::time::timeout_at(self.deadline, async {
+                let (answer,) = func.call_async(&mut store, (&ctx, spec, handle)).await?;
+                Ok(answer)
+            })
             .await;
             self.settle(outcome)
         }
@@ -187,9 +197,36 @@ impl DriverCall {
         }
     }
 
-    async fn instantiate(
+    /// The driver export for `method` (`list_images` → `list-images`), type-checked against
+    /// the signature the host calls it with.
+    fn export<P, R>(
         &self,
-    ) -> Result<(Store<HostState>, super::bindings::CloudDriver), CallError> {
+        store: &mut Store<HostState>,
+        instance: &Instance,
+        method: &str,
+    ) -> Result<TypedFunc<P, R>, CallError>
+    where
+        P: ComponentNamedList + Lower + Send + Sync,
+        R: ComponentNamedList + Lift + Send + Sync,
+    {
+        let name = method.replace('_', "-");
+        let component = self.plugin.pre.instance_pre().component();
+        let index = component
+            .get_export_index(None, DRIVER_EXPORT)
+            .and_then(|driver| component.get_export_index(Some(&driver), &name))
+            .ok_or_else(|| CallError::Instantiate {
+                plugin: self.plugin.name.to_string(),
+                message: format!("it does not export {DRIVER_EXPORT}#{name}"),
+            })?;
+        instance
+            .get_typed_func::<P, R>(&mut *store, &index)
+            .map_err(|e| CallError::Instantiate {
+                plugin: self.plugin.name.to_string(),
+                message: format!("{DRIVER_EXPORT}#{name}: {e:#}"),
+            })
+    }
+
+    async fn instantiate(&self) -> Result<(Store<HostState>, Instance), CallError> {
         let mut store = new_store(
             &self.runtime,
             self.plugin.name.clone(),
@@ -197,16 +234,17 @@ impl DriverCall {
             self.deadline,
             self.stats.clone(),
         );
-        let driver = self
+        let instance = self
             .plugin
             .pre
+            .instance_pre()
             .instantiate_async(&mut store)
             .await
             .map_err(|e| CallError::Instantiate {
                 plugin: self.plugin.name.to_string(),
                 message: format!("{e:#}"),
             })?;
-        Ok((store, driver))
+        Ok((store, instance))
     }
 
     fn settle<T>(
