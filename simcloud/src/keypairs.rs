@@ -6,6 +6,8 @@
 //! private key a PEM block of the right size; nothing ever uses them for cryptography.
 //! From microversion 2.2 create answers 201 and delete 204 (before: 200 and 202).
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -21,7 +23,7 @@ use crate::nova::{microversion, with_version};
 use crate::seed::str_field;
 use crate::state::SimState;
 use crate::time::now_unix;
-use crate::{b64, ids, reply};
+use crate::{ids, reply};
 
 type Loc = Path<(String, String)>;
 type Item = Path<(String, String, String)>;
@@ -48,7 +50,7 @@ fn fingerprint(public_key: &str) -> Option<String> {
     if !(kind.starts_with("ssh-") || kind.starts_with("ecdsa-")) {
         return None;
     }
-    let blob = b64::decode(parts.next()?)?;
+    let blob = STANDARD.decode(parts.next()?).ok()?;
     let digest = Md5::digest(&blob);
     Some(
         digest
@@ -79,13 +81,13 @@ fn generate(name: &str) -> (String, String) {
         blob.extend(u32::try_from(field.len()).unwrap_or(0).to_be_bytes());
         blob.extend_from_slice(field);
     }
-    let public = format!("ssh-rsa {} Generated-by-Nova", b64::encode(&blob));
+    let public = format!("ssh-rsa {} Generated-by-Nova", STANDARD.encode(&blob));
     let mut der = vec![
         0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01,
     ];
     der.extend(&modulus);
     der.extend(noise(&format!("{seed}/private"), 1192 - der.len()));
-    let body = b64::encode(&der);
+    let body = STANDARD.encode(&der);
     let lines: Vec<&str> = body
         .as_bytes()
         .chunks(64)

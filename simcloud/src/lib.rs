@@ -13,7 +13,6 @@
 mod admin;
 mod admin_lifecycle;
 mod app;
-mod b64;
 mod catalog;
 mod cinder;
 mod config;

@@ -12,6 +12,8 @@
 //! ports (detaching floating IPs) at once and answers 204; the server shows `DELETED` for the
 //! region's delete time, then 404.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -28,7 +30,7 @@ use crate::nova::{compute_url, microversion, with_version};
 use crate::seed::str_field;
 use crate::state::{RegionState, SimState};
 use crate::time::now_unix;
-use crate::{b64, ids, reply, secgroups, views};
+use crate::{ids, reply, secgroups, views};
 
 type Loc = Path<(String, String)>;
 type Item = Path<(String, String, String)>;
@@ -129,7 +131,10 @@ fn validate(target: &RegionState, live: &LiveData, request: &Value) -> Result<Bo
         );
     }
     if let Some(data) = request.get("user_data").filter(|v| !v.is_null())
-        && data.as_str().and_then(b64::decode).is_none()
+        && data
+            .as_str()
+            .and_then(|d| STANDARD.decode(d).ok())
+            .is_none()
     {
         return Err("User data needs to be valid base 64.".into());
     }

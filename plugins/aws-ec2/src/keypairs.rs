@@ -9,12 +9,13 @@
 //! 3. delete: `DeleteKeyPair` succeeds for names that do not exist, so the key is looked up
 //!    first to answer `not-found` as the WIT asks.
 
-use crate::base64;
 use crate::convert_security;
 use crate::driver::{Session, not_found, params};
 use crate::host::Host;
 use crate::oaktree::cloud::log::Level;
 use crate::oaktree::cloud::types::{Error, Keypair, KeypairCreate};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 
 impl<H: Host> Session<'_, H> {
     pub fn list_keypairs(&self) -> Result<Vec<Keypair>, Error> {
@@ -40,7 +41,7 @@ impl<H: Host> Session<'_, H> {
 
     pub fn create_keypair(&self, spec: &KeypairCreate) -> Result<Keypair, Error> {
         if let Some(public_key) = &spec.public_key {
-            let material = base64::encode(public_key.trim().as_bytes());
+            let material = STANDARD.encode(public_key.trim().as_bytes());
             let mut created = self.write(
                 "ImportKeyPair",
                 &params(&[

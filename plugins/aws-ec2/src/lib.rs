@@ -20,7 +20,6 @@ wit_bindgen::generate!({
     additional_derives: [PartialEq],
 });
 
-mod base64;
 mod client;
 mod config;
 mod convert;

@@ -13,12 +13,13 @@
 //! `delete-server` is `TerminateInstances`; an instance that was already terminated is
 //! `not-found`, as the WIT asks of a delete of something gone.
 
-use crate::base64;
 use crate::convert;
 use crate::driver::{Session, by_id, not_found, params};
 use crate::host::Host;
 use crate::oaktree::cloud::types::{Error, Server, ServerCreate};
 use crate::xml::{items, path, text};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 
 impl<H: Host> Session<'_, H> {
     pub fn create_server(&self, spec: &ServerCreate) -> Result<Server, Error> {
@@ -72,7 +73,7 @@ pub fn run_instances(spec: &ServerCreate) -> Result<Vec<(String, String)>, Error
         push("KeyName".into(), key);
     }
     if let Some(data) = &spec.user_data {
-        push("UserData".into(), &base64::encode(data.as_bytes()));
+        push("UserData".into(), &STANDARD.encode(data.as_bytes()));
     }
     let (ids, names): (Vec<&String>, Vec<&String>) = spec
         .security_groups

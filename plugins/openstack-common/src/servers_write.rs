@@ -13,6 +13,8 @@
 //! A quota refusal (nova 403 "Quota exceeded for instances", 413 before v2.1) is `forbidden`
 //! with nova's message: see [`client::quota_as_forbidden`] for why not `conflict`.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
 use crate::client;
@@ -140,31 +142,12 @@ fn server_body(spec: &ServerCreate) -> Value {
         server.insert("availability_zone".into(), json!(zone));
     }
     if let Some(user_data) = &spec.user_data {
-        server.insert("user_data".into(), json!(base64(user_data.as_bytes())));
+        server.insert(
+            "user_data".into(),
+            json!(STANDARD.encode(user_data.as_bytes())),
+        );
     }
     Value::Object(server)
-}
-
-/// Standard base64 with padding (RFC 4648 §4), as nova wants `user_data`.
-pub(crate) fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

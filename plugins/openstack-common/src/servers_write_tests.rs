@@ -215,13 +215,3 @@ fn deleting_without_an_id_is_invalid_and_sends_nothing() -> Result<(), Error> {
     assert!(host.urls(Method::Delete).is_empty());
     Ok(())
 }
-
-#[test]
-fn user_data_is_encoded_as_padded_standard_base64() {
-    assert_eq!(base64(b""), "");
-    assert_eq!(base64(b"f"), "Zg==");
-    assert_eq!(base64(b"fo"), "Zm8=");
-    assert_eq!(base64(b"foo"), "Zm9v");
-    assert_eq!(base64(b"foob"), "Zm9vYg==");
-    assert_eq!(base64(&[0xfb, 0xff, 0xbf]), "+/+/");
-}
