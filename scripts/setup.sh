@@ -7,6 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rustup target add wasm32-wasip2
+# qemu-img converts images between disk formats (images everywhere, and the tests).
+if ! command -v qemu-img >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq qemu-utils
+  else sudo apt-get update -qq && sudo apt-get install -y -qq qemu-utils; fi
+fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

@@ -13,13 +13,40 @@ use crate::plugin::registry::{LoadedPlugin, SelectError};
 use crate::plugin::{CallStats, DriverCall};
 
 impl Federation {
-    /// The configured target at `at`; an unknown cloud-region names the known ones.
+    /// The configured target at `at`; an unknown cloud-region names the known ones. An empty
+    /// region is accepted when the cloud has exactly one; names are exact (no patterns).
     pub fn target(&self, field: &str, at: &CloudRegion) -> Result<Target, Error> {
         if at.cloud.is_empty() {
             return Err(Error::InvalidArgument {
                 field: format!("{field}.cloud"),
                 message: "name the cloud (and region) to act in".to_owned(),
             });
+        }
+        if at.region.is_empty() {
+            let regions: Vec<&Target> = self
+                .targets
+                .iter()
+                .filter(|t| t.at.cloud == at.cloud)
+                .collect();
+            match regions.as_slice() {
+                [only] => return Ok((*only).clone()),
+                [] => {}
+                several => {
+                    return Err(Error::InvalidArgument {
+                        field: format!("{field}.region"),
+                        message: format!(
+                            "cloud '{}' has {} regions; name one of: {}",
+                            at.cloud,
+                            several.len(),
+                            several
+                                .iter()
+                                .map(|t| t.at.region.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    });
+                }
+            }
         }
         self.targets
             .iter()

@@ -129,7 +129,7 @@ impl Federation {
         F: FnOnce(DriverCall) -> Fut + Send + 'static,
         Fut: Future<Output = Result<T, CallError>> + Send + 'static,
     {
-        let target = self.write_target(at)?;
+        let target = self.target("location", at)?;
         let failed = |driver: &str, failure: WriteFailure| Error::Write {
             at: target.at.clone(),
             driver: driver.to_owned(),
@@ -171,36 +171,6 @@ impl Federation {
                 tracing::warn!(parent: &span, %error, elapsed_ms, "write failed");
                 Err(failed(&driver, WriteFailure::Call(error)))
             }
-        }
-    }
-
-    /// The one target a write goes to. An empty region is accepted when the cloud has
-    /// exactly one; names are exact (no patterns).
-    fn write_target(&self, at: &CloudRegion) -> Result<Target, Error> {
-        if !at.region.is_empty() || at.cloud.is_empty() {
-            return self.target("location", at);
-        }
-        let regions: Vec<&Target> = self
-            .targets
-            .iter()
-            .filter(|t| t.at.cloud == at.cloud)
-            .collect();
-        match regions.as_slice() {
-            [only] => Ok((*only).clone()),
-            [] => self.target("location", at),
-            several => Err(Error::InvalidArgument {
-                field: "location.region".to_owned(),
-                message: format!(
-                    "cloud '{}' has {} regions; name one of: {}",
-                    at.cloud,
-                    several.len(),
-                    several
-                        .iter()
-                        .map(|t| t.at.region.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }),
         }
     }
 }
