@@ -50,47 +50,7 @@ pub const ALL: [Capability; 36] = [
     Capability::Cleanup,
 ];
 
-/// The WIT name of a capability's function (`list-servers`).
-pub fn name(capability: Capability) -> &'static str {
-    match capability {
-        Capability::ListImages => "list-images",
-        Capability::GetImage => "get-image",
-        Capability::ListFlavors => "list-flavors",
-        Capability::GetFlavor => "get-flavor",
-        Capability::ListServers => "list-servers",
-        Capability::GetServer => "get-server",
-        Capability::ListNetworks => "list-networks",
-        Capability::GetNetwork => "get-network",
-        Capability::CreateServer => "create-server",
-        Capability::DeleteServer => "delete-server",
-        Capability::ListFloatingIps => "list-floating-ips",
-        Capability::GetFloatingIp => "get-floating-ip",
-        Capability::CreateFloatingIp => "create-floating-ip",
-        Capability::AttachFloatingIp => "attach-floating-ip",
-        Capability::DeleteFloatingIp => "delete-floating-ip",
-        Capability::ListKeypairs => "list-keypairs",
-        Capability::GetKeypair => "get-keypair",
-        Capability::CreateKeypair => "create-keypair",
-        Capability::DeleteKeypair => "delete-keypair",
-        Capability::ListSecurityGroups => "list-security-groups",
-        Capability::GetSecurityGroup => "get-security-group",
-        Capability::CreateSecurityGroup => "create-security-group",
-        Capability::DeleteSecurityGroup => "delete-security-group",
-        Capability::CreateSecurityGroupRule => "create-security-group-rule",
-        Capability::DeleteSecurityGroupRule => "delete-security-group-rule",
-        Capability::ListSubnets => "list-subnets",
-        Capability::GetSubnet => "get-subnet",
-        Capability::CreateSubnet => "create-subnet",
-        Capability::DeleteSubnet => "delete-subnet",
-        Capability::ListVolumes => "list-volumes",
-        Capability::GetVolume => "get-volume",
-        Capability::CreateVolume => "create-volume",
-        Capability::DeleteVolume => "delete-volume",
-        Capability::CreateImage => "create-image",
-        Capability::DeleteImage => "delete-image",
-        Capability::Cleanup => "cleanup",
-    }
-}
+pub use crate::plugin::bindings::capability_name as name;
 
 /// Whether a capability only reads.
 pub fn is_read(capability: Capability) -> bool {

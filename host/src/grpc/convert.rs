@@ -261,7 +261,7 @@ pub fn plugin(plugin: &LoadedPlugin) -> proto::PluginInfo {
         capabilities: info
             .capabilities
             .iter()
-            .map(|c| capability_name(*c))
+            .map(|c| crate::plugin::bindings::capability_name(*c).to_owned())
             .collect(),
         image_disk_formats: info.image_disk_formats.clone(),
         floating_ips: floating_ip_model_name(info.floating_ips).to_owned(),
@@ -284,46 +284,10 @@ pub fn plugin(plugin: &LoadedPlugin) -> proto::PluginInfo {
     }
 }
 
-/// The WIT name of a capability (`list-images`), as the proto documents it.
-fn capability_name(capability: wit::Capability) -> String {
-    // The generated enum's Debug is `Capability::ListServers`: the WIT name in UpperCamelCase.
-    let debug = format!("{capability:?}");
-    let camel = debug.rsplit("::").next().unwrap_or(&debug);
-    let mut kebab = String::with_capacity(camel.len() + 4);
-    for (i, c) in camel.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                kebab.push('-');
-            }
-            kebab.push(c.to_ascii_lowercase());
-        } else {
-            kebab.push(c);
-        }
-    }
-    kebab
-}
-
 fn floating_ip_model_name(model: wit::FloatingIpModel) -> &'static str {
     match model {
         wit::FloatingIpModel::Floating => "floating",
         wit::FloatingIpModel::Direct => "direct",
         wit::FloatingIpModel::None => "none",
-    }
-}
-
-#[cfg(test)]
-mod capability_tests {
-    use super::*;
-
-    #[test]
-    fn capabilities_are_named_as_in_the_wit() {
-        assert_eq!(
-            capability_name(wit::Capability::ListServers),
-            "list-servers"
-        );
-        assert_eq!(
-            capability_name(wit::Capability::CreateSecurityGroupRule),
-            "create-security-group-rule"
-        );
     }
 }

@@ -213,8 +213,9 @@ impl Operations {
             return Err(Error::InvalidArgument {
                 field: field.to_owned(),
                 message: format!(
-                    "the {} driver serving {at} does not offer {needs:?}; pick a location whose driver does (see ListPlugins)",
-                    site.plugin.name
+                    "the {} driver serving {at} does not offer {}; pick a location whose driver does (see ListPlugins)",
+                    site.plugin.name,
+                    crate::plugin::bindings::capability_name(needs)
                 ),
             });
         }

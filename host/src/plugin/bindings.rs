@@ -25,3 +25,45 @@ pub const WIT_PACKAGE: &str = "oaktree:cloud@0.2.0";
 
 /// The driver interface as components export it.
 pub const DRIVER_EXPORT: &str = "oaktree:cloud/driver@0.2.0";
+
+/// The WIT name of a capability's function (`list-servers`).
+pub fn capability_name(capability: wit::Capability) -> &'static str {
+    match capability {
+        wit::Capability::ListImages => "list-images",
+        wit::Capability::GetImage => "get-image",
+        wit::Capability::ListFlavors => "list-flavors",
+        wit::Capability::GetFlavor => "get-flavor",
+        wit::Capability::ListServers => "list-servers",
+        wit::Capability::GetServer => "get-server",
+        wit::Capability::ListNetworks => "list-networks",
+        wit::Capability::GetNetwork => "get-network",
+        wit::Capability::CreateServer => "create-server",
+        wit::Capability::DeleteServer => "delete-server",
+        wit::Capability::ListFloatingIps => "list-floating-ips",
+        wit::Capability::GetFloatingIp => "get-floating-ip",
+        wit::Capability::CreateFloatingIp => "create-floating-ip",
+        wit::Capability::AttachFloatingIp => "attach-floating-ip",
+        wit::Capability::DeleteFloatingIp => "delete-floating-ip",
+        wit::Capability::ListKeypairs => "list-keypairs",
+        wit::Capability::GetKeypair => "get-keypair",
+        wit::Capability::CreateKeypair => "create-keypair",
+        wit::Capability::DeleteKeypair => "delete-keypair",
+        wit::Capability::ListSecurityGroups => "list-security-groups",
+        wit::Capability::GetSecurityGroup => "get-security-group",
+        wit::Capability::CreateSecurityGroup => "create-security-group",
+        wit::Capability::DeleteSecurityGroup => "delete-security-group",
+        wit::Capability::CreateSecurityGroupRule => "create-security-group-rule",
+        wit::Capability::DeleteSecurityGroupRule => "delete-security-group-rule",
+        wit::Capability::ListSubnets => "list-subnets",
+        wit::Capability::GetSubnet => "get-subnet",
+        wit::Capability::CreateSubnet => "create-subnet",
+        wit::Capability::DeleteSubnet => "delete-subnet",
+        wit::Capability::ListVolumes => "list-volumes",
+        wit::Capability::GetVolume => "get-volume",
+        wit::Capability::CreateVolume => "create-volume",
+        wit::Capability::DeleteVolume => "delete-volume",
+        wit::Capability::CreateImage => "create-image",
+        wit::Capability::DeleteImage => "delete-image",
+        wit::Capability::Cleanup => "cleanup",
+    }
+}
