@@ -39,10 +39,15 @@ pub fn built_plugin(name: &str) -> PathBuf {
     build_plugins().join(format!("oaktree_{name}.wasm"))
 }
 
+/// `OAKTREE_PREBUILT_PLUGINS=DIR` makes the tests use the `.wasm` files already in DIR instead
+/// of building `plugins/` (for working trees that share one plugin build).
 fn build_plugins() -> PathBuf {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     BUILT
         .get_or_init(|| {
+            if let Some(dir) = std::env::var_os("OAKTREE_PREBUILT_PLUGINS") {
+                return Ok(PathBuf::from(dir));
+            }
             let plugins = repo_root().join("plugins");
             let target_dir = plugins.join("target");
             let output = std::process::Command::new(env!("CARGO"))
