@@ -7,10 +7,12 @@ use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
+use super::bounds::MAX_REQUEST_BYTES;
 use super::cloud_service::CloudApi;
 use super::operation_service::OperationApi;
 use crate::federation::Federation;
 use crate::operations::Operations;
+use crate::operations::idempotency::Idempotency;
 use crate::proto;
 use crate::proto::cloud_service_server::CloudServiceServer;
 use crate::proto::operation_service_server::OperationServiceServer;
@@ -37,12 +39,14 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
-    let api = CloudServiceServer::new(CloudApi::new(federation))
+    // One table of recent request ids for every create, in both services.
+    let idempotency = Arc::new(Idempotency::new(operations.settings().idempotency_window));
+    let api = CloudServiceServer::new(CloudApi::new(federation, idempotency.clone()))
         .max_encoding_message_size(MAX_MESSAGE_BYTES)
-        .max_decoding_message_size(4 << 20);
-    let operation_api = OperationServiceServer::new(OperationApi::new(operations))
+        .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let operation_api = OperationServiceServer::new(OperationApi::new(operations, idempotency))
         .max_encoding_message_size(MAX_MESSAGE_BYTES)
-        .max_decoding_message_size(4 << 20);
+        .max_decoding_message_size(MAX_REQUEST_BYTES);
     Server::builder()
         .trace_fn(|request| tracing::info_span!("rpc", method = %request.uri().path()))
         .add_service(health_service)

@@ -1,9 +1,11 @@
 //! The one mapping from call-level errors to gRPC statuses, with rich details
-//! (google.rpc.BadRequest, ResourceInfo, ErrorInfo) so clients can act on them.
+//! (google.rpc.BadRequest, ResourceInfo, ErrorInfo) so clients can act on them. Messages and
+//! details are bounded ([`super::client_text`]) to stay well under gRPC's 16 KB header limit.
 
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use super::client_text::{MAX_ENTRY_BYTES, MAX_LISTED, MAX_MESSAGE_BYTES, client_text, truncated};
 use crate::error::Error;
 use crate::federation::write::WriteFailure;
 use crate::location::CloudRegion;
@@ -14,7 +16,7 @@ const DOMAIN: &str = "oaktree.dev";
 
 impl From<Error> for Status {
     fn from(error: Error) -> Self {
-        let message = error.to_string();
+        let message = client_text(&error.to_string(), MAX_MESSAGE_BYTES);
         match error {
             Error::InvalidArgument {
                 field,
@@ -22,7 +24,7 @@ impl From<Error> for Status {
             } => Status::with_error_details(
                 Code::InvalidArgument,
                 message,
-                ErrorDetails::with_bad_request_violation(field, why),
+                ErrorDetails::with_bad_request_violation(field, client_text(&why, MAX_ENTRY_BYTES)),
             ),
             Error::UnknownLocation {
                 field,
@@ -39,14 +41,21 @@ impl From<Error> for Status {
             } => {
                 let mut details = ErrorDetails::with_resource_info(
                     kind,
-                    name_or_id,
+                    truncated(&name_or_id, MAX_ENTRY_BYTES),
                     "",
                     "no resource matched in the selected locations",
                 );
-                let failed: std::collections::HashMap<String, String> = failures
+                let mut failed: std::collections::HashMap<String, String> = failures
                     .iter()
-                    .map(|s| (s.at.to_string(), format!("{:?}: {}", s.kind, s.message)))
+                    .take(MAX_LISTED)
+                    .map(|s| {
+                        let why = format!("{:?}: {}", s.kind, s.message);
+                        (s.at.to_string(), client_text(&why, MAX_ENTRY_BYTES))
+                    })
                     .collect();
+                if failures.len() > MAX_LISTED {
+                    failed.insert("failed_locations".to_owned(), failures.len().to_string());
+                }
                 details.set_error_info("NOT_FOUND", DOMAIN, failed);
                 Status::with_error_details(Code::NotFound, message, details)
             }
@@ -58,14 +67,24 @@ impl From<Error> for Status {
                 let mut details = ErrorDetails::with_bad_request_violation(
                     "name_or_id",
                     format!(
-                        "'{name_or_id}' matches {} resources; ask by id",
+                        "'{}' matches {} resources; ask by id",
+                        truncated(&name_or_id, MAX_ENTRY_BYTES),
                         candidates.len()
                     ),
                 );
-                let listed: std::collections::HashMap<String, String> = candidates
+                // At most MAX_LISTED candidates, and how many there were.
+                let mut listed: std::collections::HashMap<String, String> = candidates
                     .iter()
-                    .map(|c| (c.id.clone(), format!("{} at {}", c.name, c.at)))
+                    .take(MAX_LISTED)
+                    .map(|c| {
+                        let entry = format!("{} at {}", c.name, c.at);
+                        (
+                            truncated(&c.id, MAX_ENTRY_BYTES).into_owned(),
+                            truncated(&entry, MAX_ENTRY_BYTES).into_owned(),
+                        )
+                    })
                     .collect();
+                listed.insert("candidates".to_owned(), candidates.len().to_string());
                 details.set_error_info("AMBIGUOUS", DOMAIN, listed);
                 Status::with_error_details(Code::InvalidArgument, message, details)
             }
@@ -116,7 +135,7 @@ fn write_status(
             wit::Error::Unavailable(_) => (Code::Unavailable, "UNAVAILABLE"),
             wit::Error::Timeout(_) => (Code::DeadlineExceeded, "TIMEOUT"),
             wit::Error::Invalid(why) => {
-                details.add_bad_request_violation(operation, why.clone());
+                details.add_bad_request_violation(operation, client_text(why, MAX_ENTRY_BYTES));
                 (Code::InvalidArgument, "INVALID")
             }
             wit::Error::Unsupported(_) => {
