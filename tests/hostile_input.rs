@@ -84,20 +84,30 @@ fn violated_field(status: &tonic::Status) -> String {
         .unwrap_or_default()
 }
 
-/// This process's resident memory in bytes (the daemon runs in it).
-fn rss_bytes() -> u64 {
+/// A memory figure of this process from /proc/self/status (`VmRSS`, `VmHWM`), in bytes. The
+/// daemon runs in this process.
+fn memory(key: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     let line = status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .expect("VmRSS in /proc/self/status");
+        .find(|l| l.starts_with(key))
+        .unwrap_or_else(|| panic!("{key} in /proc/self/status"));
     let kib: u64 = line
         .split_whitespace()
         .nth(1)
         .and_then(|n| n.parse().ok())
-        .expect("VmRSS in kB");
+        .expect("a figure in kB");
     kib * 1024
 }
+
+/// Starts measuring the peak resident memory from now (Linux resets `VmHWM` to the current
+/// RSS when "5" is written to clear_refs).
+fn reset_peak() {
+    std::fs::write("/proc/self/clear_refs", "5").expect("clear_refs resets the peak RSS");
+}
+
+/// The tests of this file run one at a time: one of them measures the process's memory.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A world whose daemon may read files under `<scratch>/allowed`, which holds `disk.img`, with
 /// a `secret` file beside it.
@@ -127,6 +137,7 @@ async fn refused_source_path(world: &World, path: &str) -> tonic::Status {
 
 #[tokio::test]
 async fn source_paths_outside_upload_dirs_are_refused_with_one_message_whatever_the_path() {
+    let _serial = SERIAL.lock().await;
     let (world, scratch) = world_with_upload_dir().await;
     let allowed = scratch.path().join("allowed");
     std::os::unix::fs::symlink(scratch.path().join("secret"), allowed.join("link")).unwrap();
@@ -163,6 +174,7 @@ async fn source_paths_outside_upload_dirs_are_refused_with_one_message_whatever_
 
 #[tokio::test]
 async fn without_upload_dirs_every_source_path_is_refused_naming_the_key() {
+    let _serial = SERIAL.lock().await;
     let world = World::start(alpha(2)).await.unwrap();
     let status = refused_source_path(&world, "/etc/passwd").await;
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
@@ -176,6 +188,7 @@ async fn without_upload_dirs_every_source_path_is_refused_naming_the_key() {
 
 #[tokio::test]
 async fn a_file_under_an_allowed_directory_becomes_an_image() {
+    let _serial = SERIAL.lock().await;
     let (world, scratch) = world_with_upload_dir().await;
     let path = scratch.path().join("allowed/disk.img");
     let mut operations = world.operations().await;
@@ -198,6 +211,7 @@ async fn a_file_under_an_allowed_directory_becomes_an_image() {
 
 #[tokio::test]
 async fn a_4_mb_name_or_id_is_refused_naming_the_field_and_limit_without_growing_memory() {
+    let _serial = SERIAL.lock().await;
     let world = World::start(alpha(2)).await.unwrap();
     let huge = "x".repeat(4_000_000);
     let get = |client: oaktree_tests::proto::cloud_service_client::CloudServiceClient<_>| {
@@ -225,7 +239,8 @@ async fn a_4_mb_name_or_id_is_refused_naming_the_field_and_limit_without_growing
     );
     assert!(warm.message().len() < 1024, "the value is not echoed");
 
-    let before = rss_bytes();
+    let before = memory("VmRSS:");
+    reset_peak();
     for _ in 0..3 {
         let calls = (0..4).map(|_| get(client.clone()));
         for status in futures::future::join_all(calls).await {
@@ -244,21 +259,24 @@ async fn a_4_mb_name_or_id_is_refused_naming_the_field_and_limit_without_growing
             .unwrap_err();
         assert_eq!(violated_field(&listed), "filter.name_or_id");
     }
-    let grown = rss_bytes().saturating_sub(before);
+    let peak = memory("VmHWM:").saturating_sub(before);
+    let grown = memory("VmRSS:").saturating_sub(before);
     eprintln!(
-        "RSS {} MiB before, grown by {} KiB across 12 concurrent 4 MB gets and 3 lists",
+        "RSS {} MiB before; across 12 concurrent 4 MB gets and 3 lists: peak +{} KiB, after +{} KiB",
         before >> 20,
+        peak >> 10,
         grown >> 10
     );
     assert!(
-        grown < 64 << 20,
-        "13 calls of 4 MB grew the process by {} MiB",
-        grown >> 20
+        peak < 64 << 20,
+        "15 calls of 4 MB raised the peak RSS by {} MiB",
+        peak >> 20
     );
 }
 
 #[tokio::test]
 async fn an_ambiguous_get_lists_twenty_candidates_and_counts_the_rest_in_under_8_kb() {
+    let _serial = SERIAL.lock().await;
     let world = World::start(alpha(200)).await.unwrap();
     let mut client = world.client().await;
 
@@ -290,6 +308,7 @@ async fn an_ambiguous_get_lists_twenty_candidates_and_counts_the_rest_in_under_8
 
 #[tokio::test]
 async fn a_4_mib_chunk_is_accepted_and_a_larger_one_is_refused_naming_the_limit() {
+    let _serial = SERIAL.lock().await;
     let world = World::start(alpha(2)).await.unwrap();
     let mut operations = world.operations().await;
 
@@ -327,6 +346,7 @@ async fn a_4_mib_chunk_is_accepted_and_a_larger_one_is_refused_naming_the_limit(
 
 #[tokio::test]
 async fn an_upload_over_max_upload_bytes_is_refused_naming_the_key_and_leaves_no_file() {
+    let _serial = SERIAL.lock().await;
     let world = World::start_with(alpha(2), |host| host.max_upload_bytes = 1 << 20)
         .await
         .unwrap();
@@ -356,6 +376,7 @@ async fn an_upload_over_max_upload_bytes_is_refused_naming_the_key_and_leaves_no
 
 #[tokio::test]
 async fn a_client_that_breaks_the_upload_stream_midway_leaves_no_file_in_the_work_dir() {
+    let _serial = SERIAL.lock().await;
     let world = World::start(alpha(2)).await.unwrap();
     let mut operations = world.operations().await;
     let (sender, receiver) = tokio::sync::mpsc::channel(4);
@@ -436,6 +457,7 @@ async fn servers_named(world: &World, name: &str) -> usize {
 
 #[tokio::test]
 async fn eight_concurrent_create_servers_with_one_request_id_make_one_server() {
+    let _serial = SERIAL.lock().await;
     let world = World::start(alpha(2)).await.unwrap();
     let request = boot(&world, "once", "4f1c2b9e-request");
 
@@ -485,6 +507,7 @@ async fn eight_concurrent_create_servers_with_one_request_id_make_one_server() {
 
 #[tokio::test]
 async fn six_concurrent_identical_uploads_make_one_image_per_location() {
+    let _serial = SERIAL.lock().await;
     let world = World::start(alpha(2)).await.unwrap();
     let bytes = vec![3u8; 256 << 10];
 

@@ -21,6 +21,9 @@ use crate::proto::operation_service_server::OperationServiceServer;
 /// unary answers of tens of thousands of resources must still fit.
 const MAX_MESSAGE_BYTES: usize = 64 << 20;
 
+/// Largest request metadata (HTTP/2 header list) accepted, as gRPC clients accept of replies.
+const MAX_HEADER_LIST_BYTES: u32 = 16 << 10;
+
 /// Serves until `shutdown` resolves.
 pub async fn serve(
     federation: Arc<Federation>,
@@ -48,6 +51,8 @@ pub async fn serve(
         .max_encoding_message_size(MAX_MESSAGE_BYTES)
         .max_decoding_message_size(MAX_REQUEST_BYTES);
     Server::builder()
+        // Said, not left to hyper's default: request metadata beyond 16 KiB is refused.
+        .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
         .trace_fn(|request| tracing::info_span!("rpc", method = %request.uri().path()))
         .add_service(health_service)
         .add_service(reflection)

@@ -30,6 +30,8 @@ impl From<Error> for Status {
                 field,
                 message: why,
             } => {
+                // `why` lists the known names, which may be a thousand cloud-regions.
+                let why = client_text(&why, MAX_MESSAGE_BYTES);
                 let mut details = ErrorDetails::with_bad_request_violation(field, why);
                 details.set_error_info("UNKNOWN_LOCATION", DOMAIN, []);
                 Status::with_error_details(Code::NotFound, message, details)
@@ -232,6 +234,58 @@ mod tests {
         assert_eq!(
             write_error(WriteFailure::Call(CallError::Deadline)).code(),
             Code::DeadlineExceeded
+        );
+    }
+
+    #[test]
+    fn a_trap_backtrace_stays_out_of_a_write_status() {
+        let frames: String = (0..2000)
+            .map(|i| format!("\n    {i}: 0x{i:x} - oaktree_openstack::frame{i}"))
+            .collect();
+        let status = write_error(WriteFailure::Call(CallError::Trap {
+            plugin: "openstack".to_owned(),
+            message: format!(
+                "error while executing at wasm backtrace:{frames}: wasm trap: out of bounds memory access"
+            ),
+        }));
+        assert_eq!(status.code(), Code::Internal);
+        assert!(!status.message().contains("frame1"), "{}", status.message());
+        assert!(
+            status.message().contains("out of bounds memory access"),
+            "{}",
+            status.message()
+        );
+        assert!(status.message().len() + status.details().len() < 4096);
+    }
+
+    #[test]
+    fn an_ambiguous_get_with_a_thousand_candidates_fits_in_a_few_kilobytes() {
+        let candidates = (0..1000)
+            .map(|i| crate::error::Candidate {
+                id: format!("{i:08}-5c1e-4b7a-9d3f-0123456789ab"),
+                name: format!("web-{i}"),
+                at: CloudRegion::new("alpha", format!("region-{}", i % 40)),
+            })
+            .collect();
+        let status = Status::from(Error::Ambiguous {
+            kind: "server",
+            name_or_id: "web-*".to_owned(),
+            candidates,
+        });
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert!(
+            status.message().contains("matches 1000 servers")
+                && status.message().contains("and 980 more"),
+            "{}",
+            status.message()
+        );
+        let size = status.message().len() + status.details().len();
+        assert!(size < 8 << 10, "{size} bytes");
+        let details = status.get_error_details();
+        let info = details.error_info().expect("an ErrorInfo detail");
+        assert_eq!(
+            info.metadata.get("candidates").map(String::as_str),
+            Some("1000")
         );
     }
 }
