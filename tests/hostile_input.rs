@@ -307,6 +307,41 @@ async fn an_ambiguous_get_lists_twenty_candidates_and_counts_the_rest_in_under_8
 }
 
 #[tokio::test]
+async fn a_trapping_plugin_shows_clients_its_reason_but_not_its_backtrace() {
+    let _serial = SERIAL.lock().await;
+    let broken = "  broken:\n    profile: faulty\n    auth:\n      auth_url: http://127.0.0.1:9/identity\n    regions: [one]\n";
+    let world = World::start_full(
+        alpha(2),
+        broken,
+        &[oaktree_tests::built_plugin("faulty")],
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let mut client = world.client().await;
+
+    let reply = client
+        .list_servers(oaktree_tests::list_request(&["broken"], &[], ""))
+        .await
+        .unwrap()
+        .into_inner();
+
+    let status = oaktree_tests::status_at(&reply.statuses, "broken/one");
+    assert!(status.message.contains("trapped"), "{}", status.message);
+    assert!(
+        status.message.contains("backtrace in the daemon's log"),
+        "{}",
+        status.message
+    );
+    assert!(
+        !status.message.contains("0x"),
+        "no frames: {}",
+        status.message
+    );
+    assert!(status.message.len() <= 1024, "{}", status.message.len());
+}
+
+#[tokio::test]
 async fn a_4_mib_chunk_is_accepted_and_a_larger_one_is_refused_naming_the_limit() {
     let _serial = SERIAL.lock().await;
     let world = World::start(alpha(2)).await.unwrap();
