@@ -593,3 +593,63 @@ async fn six_concurrent_identical_uploads_make_one_image_per_location() {
     at.sort();
     assert_eq!(at, vec!["alpha/one", "alpha/two"], "one image per location");
 }
+
+#[tokio::test]
+async fn concurrent_create_volumes_with_one_request_id_make_one_volume() {
+    let _serial = SERIAL.lock().await;
+    let world = World::start(alpha(2)).await.unwrap();
+    let request = oaktree_tests::proto::CreateVolumeRequest {
+        location: Some(CloudRegion {
+            cloud: "alpha".into(),
+            region: "one".into(),
+        }),
+        volume: Some(oaktree_tests::proto::VolumeSpec {
+            name: "data".into(),
+            size_gib: 1,
+            ..Default::default()
+        }),
+        request_id: "c0ffee-volume".into(),
+    };
+
+    let calls = (0..5).map(|_| {
+        let request = request.clone();
+        let world = &world;
+        async move {
+            let mut client = world.client().await;
+            client
+                .create_volume(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .volume
+                .unwrap()
+                .id
+        }
+    });
+    let mut ids = futures::future::join_all(calls).await;
+    ids.dedup();
+
+    assert_eq!(
+        ids.len(),
+        1,
+        "every repeat answers the first volume: {ids:?}"
+    );
+    let mut client = world.client().await;
+    let volumes = client
+        .list_volumes(ListRequest {
+            filter: Some(Filter {
+                name_or_id: "data".into(),
+                properties: Default::default(),
+            }),
+            options: Some(CallOptions {
+                bypass_cache: true,
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .volumes;
+    assert_eq!(volumes.len(), 1, "{volumes:?}");
+}

@@ -35,8 +35,12 @@ pub const USER_DATA_BYTES: usize = 64 << 10;
 pub const PUBLIC_KEY_BYTES: usize = 16 << 10;
 /// A client's idempotency key.
 pub const REQUEST_ID_BYTES: usize = 128;
-/// Entries of a selector's `clouds` or `regions` (1,000 cloud-regions may be named one by one).
-pub const SELECTOR_ENTRIES: usize = 1024;
+/// Entries of a selector's `clouds` or `regions`. Each is a glob matched against every
+/// configured cloud-region (about 32 bytes compiled per character), so a selector stays
+/// small; many locations are named by patterns (`us-*`), not one by one.
+pub const SELECTOR_ENTRIES: usize = 256;
+/// One selector entry: cloud and region names are short.
+pub const SELECTOR_ENTRY_BYTES: usize = 255;
 /// Entries of a filter's properties, of `treat_as_empty`.
 pub const FILTER_ENTRIES: usize = 64;
 /// Entries of metadata, properties, tags (nova allows 128 metadata items).
@@ -115,13 +119,13 @@ fn selector(field: &str, selector: Option<&proto::LocationSelector>) -> Result<(
         &format!("{field}.clouds"),
         &selector.clouds,
         SELECTOR_ENTRIES,
-        TEXT_BYTES,
+        SELECTOR_ENTRY_BYTES,
     )?;
     list(
         &format!("{field}.regions"),
         &selector.regions,
         SELECTOR_ENTRIES,
-        TEXT_BYTES,
+        SELECTOR_ENTRY_BYTES,
     )
 }
 
@@ -403,11 +407,11 @@ mod tests {
         };
         let (field, message) = field_and_message(request.check_bounds().unwrap_err());
         assert_eq!(field, "selector.clouds");
-        assert!(message.contains("the limit is 1024 entries"), "{message}");
+        assert!(message.contains("the limit is 256 entries"), "{message}");
 
         let request = proto::ListRequest {
             selector: Some(proto::LocationSelector {
-                clouds: vec!["ok".to_owned(), "r".repeat(TEXT_BYTES + 1)],
+                clouds: vec!["ok".to_owned(), "r".repeat(SELECTOR_ENTRY_BYTES + 1)],
                 regions: Vec::new(),
             }),
             ..Default::default()
