@@ -8,7 +8,9 @@
 //! 3. Targets proceed concurrently (each within its cloud-region's limits): a target that
 //!    already holds an image with this name and these bytes (glance checksum, or the
 //!    recorded sha256) is not uploaded again; otherwise the driver's `create-image` gets the
-//!    bytes as a host-held blob, and the host polls `get-image` until `active`.
+//!    bytes as a host-held blob, and the host polls `get-image` until `active`. Operations
+//!    uploading the same image name to the same location take turns there (unless duplicates
+//!    are allowed), so concurrent identical uploads make one image.
 //! 4. A location that fails has what its driver created (reported through the WIT ledger)
 //!    deleted; other locations carry on. The work directory is removed at the end.
 
