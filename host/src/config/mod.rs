@@ -7,10 +7,13 @@ mod clouds;
 mod error;
 mod expand;
 mod host;
+mod known_keys;
 mod merge;
 mod parse;
 mod profiles;
 mod search;
+mod suggest;
+mod warning;
 
 pub use cache::expirations;
 pub use clouds::CloudsConfig;
@@ -19,3 +22,4 @@ pub use expand::CloudRegionConfig;
 pub use host::{HostConfig, LogFormat, PluginCacheDir};
 pub use profiles::BUILTIN_PROFILES;
 pub use search::ConfigEnv;
+pub use warning::ConfigWarning;
