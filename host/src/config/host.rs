@@ -138,6 +138,9 @@ pub struct HostConfig {
     pub work_dir: Option<PathBuf>,
     /// The `qemu-img` used to detect and convert disk formats.
     pub qemu_img: PathBuf,
+    /// The file this config was read from, named in errors; `None` for a config made in code.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
 }
 
 impl Default for HostConfig {
@@ -163,6 +166,7 @@ impl Default for HostConfig {
             egress: Vec::new(),
             work_dir: None,
             qemu_img: PathBuf::from("qemu-img"),
+            source: None,
         }
     }
 }
@@ -210,6 +214,7 @@ impl HostConfig {
         if let PluginCacheDir::Dir(dir) = &mut config.plugin_cache_dir {
             *dir = base.join(&*dir);
         }
+        config.source = Some(path.to_path_buf());
         Ok(config)
     }
 
@@ -246,15 +251,9 @@ impl HostConfig {
                  run plugins without fuel metering",
             ));
         }
-        for (i, entry) in self.egress.iter().enumerate() {
-            for (j, host) in entry.allowed_hosts.iter().enumerate() {
-                let at = format!("egress[{i}].allowed_hosts[{j}]");
-                if let Err(error) = crate::plugin::egress::Rule::parse(host, &at, String::new()) {
-                    return Err(ConfigError::invalid(path, at, format!("{error}")));
-                }
-            }
-        }
-        Ok(())
+        // Globs, limit numbers, egress entries and the memory ceiling: shared with the
+        // startup check, which also covers configs made in code.
+        super::validate::host_values(self, path)
     }
 }
 
