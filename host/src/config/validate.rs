@@ -267,6 +267,19 @@ mod tests {
     }
 
     #[test]
+    fn the_memory_ceiling_is_the_largest_limit_the_plugin_runtime_accepts() {
+        use crate::plugin::{Runtime, RuntimeSettings};
+        let runtime = |mb: u64| {
+            Runtime::new(RuntimeSettings {
+                memory_limit_bytes: usize::try_from(mb << 20).unwrap(),
+                ..RuntimeSettings::default()
+            })
+        };
+        assert!(runtime(MAX_PLUGIN_MEMORY_MB).is_ok());
+        assert!(runtime(MAX_PLUGIN_MEMORY_MB + 1).is_err());
+    }
+
+    #[test]
     fn a_config_made_in_code_is_named_as_the_built_in_defaults() {
         let config = HostConfig {
             plugin_memory_limit_mb: 1 << 20,
