@@ -191,6 +191,7 @@ impl Daemon {
         clouds: &CloudsConfig,
         listener: TcpListener,
     ) -> anyhow::Result<Daemon> {
+        crate::config::check_at_start(host, clouds)?;
         let runtime = Arc::new(Runtime::new(RuntimeSettings {
             memory_limit_bytes: usize::try_from(host.plugin_memory_limit_mb << 20)
                 .unwrap_or(usize::MAX),

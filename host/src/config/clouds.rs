@@ -5,15 +5,19 @@
 //! 3. Find clouds-public.yaml for extra vendor profiles.
 //! 4. Expand every cloud, in file order, into one [`CloudRegionConfig`] per region.
 //! 5. Pick the default cloud: `OS_CLOUD` (which must exist), else the only cloud.
+//! 6. Collect a warning for every key openstacksdk would ignore (see `known_keys`), naming
+//!    the file that holds it.
 
 use std::path::{Path, PathBuf};
 
 use super::error::ConfigError;
 use super::expand::{CloudRegionConfig, expand_cloud};
+use super::known_keys::unknown_keys;
 use super::merge::merge_maps;
 use super::parse::{CloudsFile, FileKind, parse_clouds_file, read_file};
 use super::profiles::Profiles;
 use super::search::{ConfigEnv, SYSTEM_DIRS, candidates, first_existing};
+use super::warning::ConfigWarning;
 
 /// Every cloud-region of the loaded clouds file.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +33,14 @@ pub struct CloudsConfig {
     /// The clouds file's top-level `cache:` block (`expiration: {server: 5, ...}`,
     /// `expiration_time`), normalised; empty when absent.
     pub cache: serde_json::Map<String, serde_json::Value>,
+    /// Clouds whose settings are openstacksdk's, in file order: no `profile:` or a vendor
+    /// profile, and no `driver:` other than an OpenStack one. Their keys are checked against
+    /// openstacksdk's and their auth needs an `auth_url`; other clouds (`profile: aws`) follow
+    /// their driver's rules.
+    pub openstack_clouds: Vec<String>,
+    /// Keys openstacksdk would ignore, each naming its file and key path; the daemon logs
+    /// them at startup.
+    pub warnings: Vec<ConfigWarning>,
 }
 
 impl CloudsConfig {
@@ -107,6 +119,17 @@ fn build(
     os_cloud: Option<&str>,
 ) -> Result<CloudsConfig, ConfigError> {
     let secure_source = secure.as_ref().map(|s| s.path.clone());
+    let openstack_clouds: Vec<String> = all_names(&clouds, secure.as_ref())
+        .into_iter()
+        .filter(|name| follows_openstacksdk(name, &clouds, secure.as_ref(), profiles))
+        .collect();
+    let checked = |name: &str| openstack_clouds.iter().any(|n| n == name);
+    let mut warnings = clouds.warnings.clone();
+    warnings.extend(unknown_keys(&clouds, &checked));
+    if let Some(secure) = &secure {
+        warnings.extend(secure.warnings.iter().cloned());
+        warnings.extend(unknown_keys(secure, &checked));
+    }
     for (name, body) in secure.map(|s| s.clouds).unwrap_or_default() {
         match clouds.clouds.iter_mut().find(|(n, _)| *n == name) {
             Some((_, existing)) => merge_maps(existing, body),
@@ -136,7 +159,45 @@ fn build(
         default_cloud,
         regions,
         cache: clouds.cache,
+        openstack_clouds,
+        warnings,
     })
+}
+
+/// Cloud names of the clouds file, then those only secure.yaml defines, each once.
+fn all_names(clouds: &CloudsFile, secure: Option<&CloudsFile>) -> Vec<String> {
+    let mut names: Vec<String> = clouds.clouds.iter().map(|(n, _)| n.clone()).collect();
+    for (name, _) in secure.map(|s| s.clouds.as_slice()).unwrap_or_default() {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    names
+}
+
+/// Whether the cloud `name` is configured the openstacksdk way: its `profile:` (or the
+/// deprecated `cloud:`) is absent, `openstack` or a vendor profile, and so is its `driver:`.
+/// secure.yaml's value wins, as in the merge.
+fn follows_openstacksdk(
+    name: &str,
+    clouds: &CloudsFile,
+    secure: Option<&CloudsFile>,
+    profiles: &Profiles,
+) -> bool {
+    let setting = |key: &str| -> Option<String> {
+        let in_file = |file: &CloudsFile| {
+            file.clouds
+                .iter()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, body)| body.get(key))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        secure.and_then(in_file).or_else(|| in_file(clouds))
+    };
+    let openstack =
+        |value: Option<String>| value.is_none_or(|v| v == "openstack" || profiles.is_known(&v));
+    openstack(setting("profile").or_else(|| setting("cloud"))) && openstack(setting("driver"))
 }
 
 #[cfg(test)]
@@ -362,6 +423,35 @@ mod tests {
         );
         t.env.os_cloud = Some("two".into());
         assert_eq!(t.load().unwrap().default_cloud.as_deref(), Some("two"));
+    }
+
+    #[test]
+    fn unknown_keys_warn_against_the_file_that_holds_them_for_openstack_clouds_only() {
+        let c = CloudsConfig::from_str(
+            "clouds:\n  a: {auth_tpye: password, auth: {auth_url: x}}\n  \
+             aws: {profile: aws, aws_access_key_id: k}\n  rax: {profile: rackspace}\n",
+            Path::new("/c/clouds.yaml"),
+            Some((
+                "clouds:\n  a:\n    auth: {pasword: s}\n",
+                Path::new("/c/secure.yaml"),
+            )),
+        )
+        .unwrap();
+        let found: Vec<String> = c.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].starts_with(
+                "/c/clouds.yaml: clouds.a.auth_tpye: unknown key (did you mean auth_type?)"
+            ),
+            "{found:?}"
+        );
+        assert!(
+            found[1].starts_with(
+                "/c/secure.yaml: clouds.a.auth.pasword: unknown key (did you mean password?)"
+            ),
+            "{found:?}"
+        );
+        assert_eq!(c.openstack_clouds, ["a", "rax"]);
     }
 
     #[test]

@@ -154,6 +154,9 @@ pub struct HostConfig {
     /// How long a create's `request_id` is remembered, in seconds: a repeat within this window
     /// answers the first create's result instead of creating again; > 0.
     pub idempotency_window_s: u64,
+    /// The file this config was read from, named in errors; `None` for a config made in code.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
 }
 
 impl Default for HostConfig {
@@ -187,6 +190,7 @@ impl Default for HostConfig {
             max_deadline_ms: 300_000,
             // 10 min: covers a client's retries after a dropped connection.
             idempotency_window_s: 600,
+            source: None,
         }
     }
 }
@@ -235,6 +239,7 @@ impl HostConfig {
         if let PluginCacheDir::Dir(dir) = &mut config.plugin_cache_dir {
             *dir = base.join(&*dir);
         }
+        config.source = Some(path.to_path_buf());
         Ok(config)
     }
 
@@ -286,15 +291,9 @@ impl HostConfig {
                  run plugins without fuel metering",
             ));
         }
-        for (i, entry) in self.egress.iter().enumerate() {
-            for (j, host) in entry.allowed_hosts.iter().enumerate() {
-                let at = format!("egress[{i}].allowed_hosts[{j}]");
-                if let Err(error) = crate::plugin::egress::Rule::parse(host, &at, String::new()) {
-                    return Err(ConfigError::invalid(path, at, format!("{error}")));
-                }
-            }
-        }
-        Ok(())
+        // Globs, limit numbers, egress entries and the memory ceiling: shared with the
+        // startup check, which also covers configs made in code.
+        super::validate::host_values(self, path)
     }
 }
 

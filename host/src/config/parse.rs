@@ -3,7 +3,8 @@
 //!
 //! 1. Parse the text: serde_json for `.json` files, serde_yaml otherwise; both keep key order
 //!    and report line and column on a syntax error.
-//! 2. Check the top level: a mapping; unknown keys warn, as openstacksdk ignores them.
+//! 2. Check the top level: a mapping; unknown keys become warnings, as openstacksdk ignores
+//!    them.
 //! 3. Take `clouds:` in file order, normalise each entry's keys and check the keys whose shape
 //!    we rely on (`auth`, `profile`, `driver`, `region_name`, `regions`), so an error names the
 //!    file that holds the mistake.
@@ -14,6 +15,8 @@ use serde_json::{Map, Value};
 
 use super::error::ConfigError;
 use super::merge::{key_text, normalize_map, yaml_to_json};
+use super::suggest::closest;
+use super::warning::ConfigWarning;
 
 /// Top-level keys openstacksdk reads from a clouds file; anything else only warns.
 const KNOWN_TOP_LEVEL: &[&str] = &["clouds", "cache", "client", "public-clouds", "metrics"];
@@ -36,6 +39,8 @@ pub(crate) struct CloudsFile {
     pub clouds: Vec<(String, Map<String, Value>)>,
     /// The top-level `cache:` block (openstacksdk's cache settings), normalised; empty if absent.
     pub cache: Map<String, Value>,
+    /// Unknown top-level keys (the cloud entries are checked later, see `known_keys`).
+    pub warnings: Vec<ConfigWarning>,
 }
 
 /// One entry of a region list, with its `values` normalised (empty for a plain name).
@@ -89,6 +94,7 @@ pub(crate) fn parse_clouds_file(
     };
     let mut clouds_value = None;
     let mut cache = Map::new();
+    let mut warnings = Vec::new();
     for (k, v) in &top {
         let key = key_text(k);
         if key == "cache" {
@@ -109,7 +115,17 @@ pub(crate) fn parse_clouds_file(
         } else if key == "clouds" {
             clouds_value = Some(v);
         } else if !KNOWN_TOP_LEVEL.contains(&key.as_str()) {
-            tracing::warn!(file = %path.display(), key, "ignoring unknown top-level key in clouds file");
+            let hint = closest(&key, KNOWN_TOP_LEVEL.iter().copied())
+                .map(|known| format!(" (did you mean {known}?)"))
+                .unwrap_or_default();
+            warnings.push(ConfigWarning {
+                path: path.to_path_buf(),
+                at: key,
+                message: format!(
+                    "unknown top-level key{hint}; openstacksdk and oaktree ignore it. Fix: \
+                     correct its spelling or remove it"
+                ),
+            });
         }
     }
     let clouds_map = match clouds_value {
@@ -169,6 +185,7 @@ pub(crate) fn parse_clouds_file(
         path: path.to_path_buf(),
         clouds,
         cache,
+        warnings,
     })
 }
 
@@ -418,8 +435,20 @@ mod tests {
     }
 
     #[test]
-    fn unknown_top_level_keys_are_tolerated() {
-        assert!(parse("clouds: {}\nsomething_else: 1\n").is_ok());
+    fn unknown_top_level_keys_are_tolerated_with_a_warning() {
+        let file = parse("clouds: {}\nsomething_else: 1\nclods: {}\n").unwrap();
+        let found: Vec<String> = file.warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].starts_with("/cfg/clouds.yaml: something_else: unknown top-level key;"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].starts_with(
+                "/cfg/clouds.yaml: clods: unknown top-level key (did you mean clouds?);"
+            ),
+            "{found:?}"
+        );
     }
 
     #[test]

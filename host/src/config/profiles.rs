@@ -299,7 +299,8 @@ impl Profiles {
         }
     }
 
-    fn is_known(&self, name: &str) -> bool {
+    /// Whether `name` is a vendor profile: a `clouds-public.yaml` entry or a built-in one.
+    pub(crate) fn is_known(&self, name: &str) -> bool {
         self.public
             .as_ref()
             .is_some_and(|(_, m)| m.contains_key(name))
