@@ -68,7 +68,8 @@ impl OperationService for OperationApi {
         &self,
         request: Request<proto::DeleteServerRequest>,
     ) -> Result<Response<Self::DeleteServerStream>, Status> {
-        let request = convert_ops::delete_server(request.into_inner())?;
+        let mut request = convert_ops::delete_server(request.into_inner())?;
+        request.server = self.operations.resolve_server_to_delete(&request).await?;
         let handle = self.operations.delete_server(request)?;
         Ok(Response::new(events(&handle)))
     }
