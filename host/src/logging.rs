@@ -68,8 +68,7 @@ mod tests {
         tracing::subscriber::with_default(subscriber, || {
             tracing::warn!(cloud = "alpha", region = "one", "location failed");
         });
-        let bytes = captured.0.lock().unwrap().clone();
-        bytes
+        captured.0.lock().unwrap().clone()
     }
 
     #[test]
