@@ -104,4 +104,12 @@ mod tests {
         );
         assert!(apply(current, json!({"nope": 1}).as_object().unwrap()).is_err());
     }
+
+    #[test]
+    fn servers_can_be_given_a_public_address_of_their_own() {
+        let update = json!({"public_address": true});
+        let changed = apply(Lifecycle::default(), update.as_object().unwrap()).unwrap();
+        assert!(changed.public_address);
+        assert!(!Lifecycle::default().public_address);
+    }
 }
