@@ -104,6 +104,7 @@ async fn an_imported_keypair_is_listed_with_its_location_and_without_a_private_k
 
     let created = client
         .create_keypair(CreateKeypairRequest {
+            request_id: String::new(),
             location: alpha_east(),
             keypair: Some(KeypairSpec {
                 name: "deploy".into(),
@@ -149,6 +150,7 @@ async fn a_generated_keypair_answers_its_private_key_once_and_is_gone_after_dele
 
     let created = client
         .create_keypair(CreateKeypairRequest {
+            request_id: String::new(),
             location: alpha_east(),
             keypair: Some(KeypairSpec {
                 name: "generated".into(),
@@ -202,6 +204,7 @@ async fn a_security_group_and_its_rule_are_created_and_listed_together() {
 
     let group = client
         .create_security_group(CreateSecurityGroupRequest {
+            request_id: String::new(),
             location: alpha_east(),
             security_group: Some(SecurityGroupSpec {
                 name: "web".into(),
@@ -216,6 +219,7 @@ async fn a_security_group_and_its_rule_are_created_and_listed_together() {
     assert_eq!(at_alpha_east(group.location.as_ref()), alpha_east_pair());
     let rule = client
         .create_security_group_rule(CreateSecurityGroupRuleRequest {
+            request_id: String::new(),
             location: alpha_east(),
             rule: Some(SecurityGroupRuleSpec {
                 security_group_id: group.id.clone(),
@@ -289,6 +293,7 @@ async fn a_subnet_is_created_on_a_seeded_network_and_deleted() {
 
     let subnet = client
         .create_subnet(CreateSubnetRequest {
+            request_id: String::new(),
             location: alpha_east(),
             subnet: Some(SubnetSpec {
                 network_id: network.id.clone(),
@@ -338,6 +343,7 @@ async fn a_volume_is_created_becomes_available_and_is_deleted() {
 
     let volume = client
         .create_volume(CreateVolumeRequest {
+            request_id: String::new(),
             location: alpha_east(),
             volume: Some(VolumeSpec {
                 name: "data".into(),
@@ -416,6 +422,7 @@ async fn a_floating_ip_is_created_attached_to_a_server_and_deleted() {
 
     let created = client
         .create_floating_ip(CreateFloatingIpRequest {
+            request_id: String::new(),
             location: alpha_east(),
             floating_ip: Some(FloatingIpSpec::default()),
         })
@@ -483,6 +490,7 @@ async fn a_cached_listing_is_dropped_by_a_write_at_its_location() {
 
     client
         .create_keypair(CreateKeypairRequest {
+            request_id: String::new(),
             location: alpha_east(),
             keypair: Some(KeypairSpec {
                 name: "fresh".into(),
@@ -507,6 +515,7 @@ async fn a_write_to_an_unknown_location_is_not_found_naming_the_known_ones() {
     let world = World::start(SimConfig::demo()).await.unwrap();
     let mut client = world.client().await;
     let create_at = |cloud: &str, region: &str| CreateVolumeRequest {
+        request_id: String::new(),
         location: Some(CloudRegion {
             cloud: cloud.into(),
             region: region.into(),
@@ -580,6 +589,7 @@ async fn a_bad_spec_is_refused_before_any_cloud_is_asked() {
 
     let error = client
         .create_subnet(CreateSubnetRequest {
+            request_id: String::new(),
             location: alpha_east(),
             subnet: Some(SubnetSpec {
                 network_id: "net".into(),
@@ -613,6 +623,7 @@ async fn a_write_where_the_driver_lacks_the_capability_is_a_failed_precondition_
     // The cloud has one region, so the write may leave it out.
     let error = client
         .create_keypair(CreateKeypairRequest {
+            request_id: String::new(),
             location: Some(CloudRegion {
                 cloud: "mirror".into(),
                 region: String::new(),

@@ -222,6 +222,7 @@ impl Daemon {
             FederationSettings {
                 max_concurrency: host.max_concurrency,
                 default_deadline: std::time::Duration::from_millis(host.default_deadline_ms),
+                max_deadline: std::time::Duration::from_millis(host.max_deadline_ms),
                 profile_map: host.profiles.clone(),
                 expirations: crate::config::expirations(clouds)?,
             },
@@ -259,6 +260,9 @@ impl Daemon {
                     .clone()
                     .unwrap_or_else(|| OperationSettings::default().work_dir),
                 qemu_img: host.qemu_img.clone(),
+                upload_dirs: host.upload_dirs.clone(),
+                max_upload_bytes: host.max_upload_bytes,
+                idempotency_window: std::time::Duration::from_secs(host.idempotency_window_s),
                 ..OperationSettings::default()
             },
         ));

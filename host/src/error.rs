@@ -1,10 +1,15 @@
 //! Errors of a whole call (as opposed to one location's failure, which is a
 //! [`crate::federation::LocationStatus`] inside a successful answer).
 //!
-//! `grpc::status` maps each variant to exactly one gRPC code, with details.
+//! `grpc::status` maps each variant to exactly one gRPC code, with details. The messages are
+//! bounded: lists show at most [`MAX_LISTED`] entries plus a count, and a client's own input is
+//! quoted shortened (see [`crate::grpc::client_text`]).
 
 use crate::federation::LocationStatus;
 use crate::federation::write::WriteFailure;
+#[cfg(doc)]
+use crate::grpc::client_text::MAX_LISTED;
+use crate::grpc::client_text::{MAX_ENTRY_BYTES, listed, truncated};
 use crate::location::CloudRegion;
 
 /// One resource that matched an ambiguous get.
@@ -55,29 +60,31 @@ pub enum Error {
 }
 
 fn not_found_message(kind: &str, name_or_id: &str, failures: &[LocationStatus]) -> String {
+    let name_or_id = truncated(name_or_id, MAX_ENTRY_BYTES);
     let mut message = format!("no {kind} matches '{name_or_id}'");
     if !failures.is_empty() {
-        let failed: Vec<String> = failures
-            .iter()
-            .map(|s| format!("{} ({:?}: {})", s.at, s.kind, s.message))
-            .collect();
+        let failed = listed(
+            failures
+                .iter()
+                .map(|s| format!("{} ({:?}: {})", s.at, s.kind, s.message)),
+        );
         message.push_str(&format!(
-            "; {} location(s) could not be searched and may hold it: {}",
+            "; {} location(s) could not be searched and may hold it: {failed}",
             failures.len(),
-            failed.join("; ")
         ));
     }
     message
 }
 
 fn ambiguous_message(kind: &str, name_or_id: &str, candidates: &[Candidate]) -> String {
-    let listed: Vec<String> = candidates
-        .iter()
-        .map(|c| format!("{} '{}' at {}", c.id, c.name, c.at))
-        .collect();
+    let name_or_id = truncated(name_or_id, MAX_ENTRY_BYTES);
+    let shown = listed(
+        candidates
+            .iter()
+            .map(|c| format!("{} '{}' at {}", c.id, c.name, c.at)),
+    );
     format!(
-        "'{name_or_id}' matches {} {kind}s: {}; ask for one by id, or narrow the selector",
+        "'{name_or_id}' matches {} {kind}s: {shown}; ask for one by id, or narrow the selector",
         candidates.len(),
-        listed.join(", ")
     )
 }

@@ -7,6 +7,8 @@
 //! - `/jsoncloud/{cloud}/{region}/v1/…` — a simple non-OpenStack JSON API (see `jsoncloud`)
 //! - writes (nova, neutron, cinder `/{cloud}/{region}/volume/v3/{project_id}/…`) — see `write_routes`
 //! - `/_admin/…` — the simulator's own controls
+//!
+//! Requests pass `endpoints::rewrite` before routing (project-scoped catalogs).
 
 use std::sync::Arc;
 
@@ -14,13 +16,13 @@ use axum::Router;
 use axum::routing::get;
 
 use crate::state::SimState;
-use crate::{admin, glance, keystone, neutron, nova, reply};
+use crate::{admin, endpoints, glance, keystone, neutron, nova, reply};
 
 pub fn router(state: Arc<SimState>) -> Router {
     let compute = "/{cloud}/{region}/compute/v2.1";
     let image = "/{cloud}/{region}/image";
     let network = "/{cloud}/{region}/network";
-    Router::new()
+    let routes = Router::new()
         .route("/{cloud}/identity", get(keystone::versions))
         .route("/{cloud}/identity/", get(keystone::versions))
         .route("/{cloud}/identity/v3", get(keystone::version))
@@ -75,6 +77,18 @@ pub fn router(state: Arc<SimState>) -> Router {
         .merge(crate::storage_routes::router())
         .merge(crate::jsoncloud::routes())
         .merge(crate::write_routes::router())
+        .route(
+            &format!("{}/{{*path}}", endpoints::UNSCOPED),
+            axum::routing::any(endpoints::unscoped),
+        )
         .fallback(reply::not_found)
-        .with_state(state)
+        .with_state(state.clone());
+    // An outer router whose only route is the fallback: its layer runs before the inner
+    // router matches, so a rewritten path is routed as rewritten.
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::map_request_with_state(
+            state,
+            endpoints::rewrite,
+        ))
 }

@@ -2,6 +2,7 @@
 //! volumev3 (cinder) and identity, each with one endpoint per region per interface (public,
 //! internal, admin share a URL). `{project_id}` in a path is the cloud's project id; Rackspace
 //! clouds name their compute service `cloudServersOpenStack`, as the vendor profile expects.
+//! The cloud's endpoint style decides the nova, glance and neutron paths (see `endpoints`).
 
 use serde_json::{Value, json};
 
@@ -29,11 +30,12 @@ pub fn build(cloud: &SimCloudConfig, base_url: &str) -> Value {
         .map(|(kind, service, path)| {
             let mut endpoints = Vec::new();
             for region in &cloud.regions {
+                let styled = cloud.endpoints.catalog_path(kind, &project_id);
                 let url = match path {
                     Some(path) => format!(
                         "{base_url}/{name}/{}/{}",
                         region.name,
-                        path.replace("{project_id}", &project_id)
+                        styled.unwrap_or_else(|| path.replace("{project_id}", &project_id))
                     ),
                     None => format!("{base_url}/{name}/identity"),
                 };

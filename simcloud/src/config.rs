@@ -78,6 +78,10 @@ pub struct SimCloudConfig {
     /// path, floating IPs); see [`crate::vendor`].
     #[serde(default)]
     pub vendor: crate::vendor::Vendor,
+    /// How the catalog spells nova, glance and neutron URLs (unversioned, versioned, or with
+    /// the project after the version); see [`crate::endpoints`].
+    #[serde(default)]
+    pub endpoints: crate::endpoints::EndpointStyle,
     pub regions: Vec<SimRegionConfig>,
 }
 
@@ -190,6 +194,7 @@ impl SimCloudConfig {
             domain: default_domain(),
             refuse_auth: false,
             vendor: crate::vendor::Vendor::OpenStack,
+            endpoints: crate::endpoints::EndpointStyle::Stock,
             regions,
         }
     }

@@ -16,6 +16,7 @@ mod app;
 mod catalog;
 mod cinder;
 mod config;
+mod endpoints;
 mod error;
 mod faults;
 mod glance;
@@ -52,6 +53,7 @@ mod views;
 mod write_routes;
 
 pub use config::{Fault, PageSizes, SimCloudConfig, SimConfig, SimRegionConfig};
+pub use endpoints::EndpointStyle;
 pub use error::SimError;
 pub use faults::MAX_HOLD;
 pub use lifecycle::{BootFault, Lifecycle};

@@ -268,7 +268,7 @@ pub(crate) async fn list(
     let (key, _, _, _, path) = collection.names();
     let mut body = json!({ key: page });
     if let Some(limit) = limit {
-        let href = format!("{}/v2.0/{path}", network_root(state, cloud, region));
+        let href = format!("{}/{path}", state.api_base(cloud, region, "network"));
         let links: Vec<Value> = pagination::next_marker(&page, limit)
             .map(|next| json!({"rel": "next", "href": format!("{href}?{}", pagination::next_query(query, limit, next))}))
             .into_iter()

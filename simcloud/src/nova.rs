@@ -169,7 +169,7 @@ async fn servers(
     } else {
         "/servers"
     };
-    let href = format!("{}{suffix}", compute_url(&state, &cloud, &region));
+    let href = format!("{}{suffix}", state.api_base(&cloud, &region, "compute"));
     let render = |v: &Value| if detail { v.clone() } else { summary(v) };
     let all = views::servers(target, &mut target.live.lock());
     let body = list_page(
@@ -256,7 +256,7 @@ async fn flavors(
     } else {
         "/flavors"
     };
-    let href = format!("{}{suffix}", compute_url(&state, &cloud, &region));
+    let href = format!("{}{suffix}", state.api_base(&cloud, &region, "compute"));
     let render = |v: &Value| {
         if detail {
             render_flavor(v, version)

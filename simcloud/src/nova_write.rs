@@ -26,7 +26,7 @@ use tokio::time::Instant;
 use crate::faults::{self, Access};
 use crate::live::{LiveData, LiveServer, now_stamp};
 use crate::neutron_write::{ipv4_subnet, new_port, release_ports};
-use crate::nova::{compute_url, microversion, with_version};
+use crate::nova::{microversion, with_version};
 use crate::seed::str_field;
 use crate::state::{RegionState, SimState};
 use crate::time::now_unix;
@@ -240,7 +240,7 @@ pub async fn create_server(
         let port = new_port(ctx, &mut live, &network, &subnet, &ip, &id, &boot.group_ids);
         live.ports.push(port);
     }
-    let base = compute_url(&state, &cloud, &region);
+    let base = state.api_base(&cloud, &region, "compute");
     let bookmark = ctx.service_root("compute");
     let links = json!([
         {"rel": "self", "href": format!("{base}/servers/{id}")},

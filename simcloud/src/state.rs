@@ -139,6 +139,16 @@ impl SimState {
             })
     }
 
+    /// The versioned API URL of `service` (compute, network) in a region as the service
+    /// prints it in links: with the project after the version on project-scoped clouds.
+    pub fn api_base(&self, cloud: &str, region: &str, service: &str) -> String {
+        let path = match self.clouds.get(cloud) {
+            Some(c) => c.config.endpoints.api_path(service, &c.project_id),
+            None => crate::endpoints::EndpointStyle::Stock.api_path(service, ""),
+        };
+        format!("{}/{cloud}/{region}/{path}", self.base_url)
+    }
+
     /// The keystone URL of `cloud`, as clouds.yaml and `WWW-Authenticate` print it.
     pub fn auth_url(&self, cloud: &str) -> String {
         format!("{}/{cloud}/identity", self.base_url)

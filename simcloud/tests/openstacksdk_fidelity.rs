@@ -200,3 +200,53 @@ async fn openstacksdk_creates_waits_for_and_deletes_servers_ips_keys_groups_and_
         )
     );
 }
+
+/// A Rackspace-like cloud whose catalog puts the project after the version (nova
+/// `…/compute/v2.1/<project>`, glance `…/image/v2/<project>`, neutron `…/network/v2/<project>`):
+/// keystoneauth's discovery finds glance's version list at the unversioned root and keeps the
+/// project, and every id matches what the simulator seeded, across glance pages.
+///
+/// openstacksdk itself appends `v2.0` to every network endpoint whose last segment is not
+/// `v2.0` (`CloudRegion._get_hardcoded_endpoint`), which breaks a project-scoped neutron URL;
+/// its users set `network_endpoint_override` to the catalog's URL, and so does this test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openstacksdk_lists_a_project_scoped_cloud_through_version_discovery() {
+    let python = python();
+    let region = SimRegionConfig {
+        servers: 5,
+        images: 7,
+        ..SimRegionConfig::new("ORD")
+    };
+    let mut config = SimConfig::new(vec![SimCloudConfig {
+        endpoints: oaktree_simcloud::EndpointStyle::ProjectScoped,
+        ..SimCloudConfig::new("rax", vec![region])
+    }]);
+    config.page_sizes.glance_default_limit = 3;
+    config.page_sizes.neutron_max_limit = Some(1);
+    let sim = SimCloud::start(config, "127.0.0.1:0").await.unwrap();
+    let project = sim.config().clouds[0].project_id();
+    let mut yaml: serde_yaml::Value = serde_yaml::from_str(&sim.clouds_yaml()).unwrap();
+    yaml["clouds"]["rax"]["network_endpoint_override"] =
+        serde_yaml::Value::from(format!("{}/rax/ORD/network/v2/{project}", sim.base_url()));
+    let dir = tempfile::tempdir().unwrap();
+    let clouds_yaml = dir.path().join("clouds.yaml");
+    std::fs::write(&clouds_yaml, serde_yaml::to_string(&yaml).unwrap()).unwrap();
+
+    let report = run_script(
+        &python,
+        "openstacksdk_lists.py",
+        &clouds_yaml,
+        &["rax:ORD".to_string()],
+    )
+    .await;
+
+    let result = &report["results"][0];
+    let seeded = sim.inventory("rax", "ORD").unwrap();
+    let expect = |items: &[oaktree_simcloud::SeededItem]| {
+        items.iter().map(|i| i.id.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&result["servers"]), expect(&seeded.servers));
+    assert_eq!(ids(&result["images"]), expect(&seeded.images));
+    assert_eq!(ids(&result["flavors"]), expect(&seeded.flavors));
+    assert_eq!(ids(&result["networks"]), expect(&seeded.networks));
+}

@@ -66,6 +66,7 @@ pub async fn create_server(args: ServerCreateArgs) -> anyhow::Result<ExitCode> {
         None => String::new(),
     };
     let request = proto::CreateServerRequest {
+        request_id: String::new(),
         location: at(&args.at),
         name: args.name,
         image: args.image,

@@ -100,7 +100,8 @@ pub struct ImageUploadArgs {
     /// The file's disk format; by default the daemon detects it with qemu-img.
     #[arg(long)]
     pub disk_format: Option<String>,
-    /// The daemon runs on this machine: let it read the file instead of streaming it.
+    /// The daemon runs on this machine: let it read the file instead of streaming it (the
+    /// file must lie under a directory the daemon config lists in `upload_dirs`).
     #[arg(long)]
     pub server_side: bool,
     /// Upload even where an image with this name and these bytes exists.

@@ -75,6 +75,7 @@ pub struct FloatingIpCreateArgs {
 impl FloatingIpCreateArgs {
     pub fn request(&self) -> CreateFloatingIpRequest {
         CreateFloatingIpRequest {
+            request_id: String::new(),
             location: self.write.location(),
             floating_ip: Some(FloatingIpSpec {
                 network_id: self.network.clone(),
@@ -129,6 +130,7 @@ impl KeypairCreateArgs {
             None => String::new(),
         };
         Ok(CreateKeypairRequest {
+            request_id: String::new(),
             location: self.write.location(),
             keypair: Some(KeypairSpec {
                 name: self.name.clone(),
@@ -151,6 +153,7 @@ pub struct SecurityGroupCreateArgs {
 impl SecurityGroupCreateArgs {
     pub fn request(&self) -> CreateSecurityGroupRequest {
         CreateSecurityGroupRequest {
+            request_id: String::new(),
             location: self.write.location(),
             security_group: Some(SecurityGroupSpec {
                 name: self.name.clone(),
@@ -193,6 +196,7 @@ pub struct RuleCreateArgs {
 impl RuleCreateArgs {
     pub fn request(&self) -> CreateSecurityGroupRuleRequest {
         CreateSecurityGroupRuleRequest {
+            request_id: String::new(),
             location: self.write.location(),
             rule: Some(SecurityGroupRuleSpec {
                 security_group_id: self.security_group_id.clone(),
@@ -238,6 +242,7 @@ pub struct SubnetCreateArgs {
 impl SubnetCreateArgs {
     pub fn request(&self) -> CreateSubnetRequest {
         CreateSubnetRequest {
+            request_id: String::new(),
             location: self.write.location(),
             subnet: Some(SubnetSpec {
                 network_id: self.network.clone(),
@@ -278,6 +283,7 @@ pub struct VolumeCreateArgs {
 impl VolumeCreateArgs {
     pub fn request(&self) -> CreateVolumeRequest {
         CreateVolumeRequest {
+            request_id: String::new(),
             location: self.write.location(),
             volume: Some(VolumeSpec {
                 name: self.name.clone(),

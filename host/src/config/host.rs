@@ -33,6 +33,10 @@ const HOST_KEYS: &[&str] = &[
     "egress",
     "work_dir",
     "qemu_img",
+    "upload_dirs",
+    "max_upload_bytes",
+    "max_deadline_ms",
+    "idempotency_window_s",
 ];
 
 /// How log lines are written.
@@ -138,6 +142,18 @@ pub struct HostConfig {
     pub work_dir: Option<PathBuf>,
     /// The `qemu-img` used to detect and convert disk formats.
     pub qemu_img: PathBuf,
+    /// Directories whose files a client may name as an image's `source_path` (read on the
+    /// daemon's machine); relative to the config file's directory. Empty (the default): every
+    /// `source_path` is refused, so a client can never make the daemon read its files.
+    pub upload_dirs: Vec<PathBuf>,
+    /// The largest image a client may stream to the daemon, in bytes; > 0.
+    pub max_upload_bytes: u64,
+    /// The longest deadline a call may ask for (`grpc-timeout`), in milliseconds; longer ones
+    /// are cut to this; ≥ `default_deadline_ms`.
+    pub max_deadline_ms: u64,
+    /// How long a create's `request_id` is remembered, in seconds: a repeat within this window
+    /// answers the first create's result instead of creating again; > 0.
+    pub idempotency_window_s: u64,
 }
 
 impl Default for HostConfig {
@@ -163,6 +179,14 @@ impl Default for HostConfig {
             egress: Vec::new(),
             work_dir: None,
             qemu_img: PathBuf::from("qemu-img"),
+            upload_dirs: Vec::new(),
+            // 64 GiB: larger than any cloud image in common use, small enough to fail a
+            // runaway stream before it fills a disk.
+            max_upload_bytes: 64 << 30,
+            // 5 min: a federated read that needs longer is better streamed or split.
+            max_deadline_ms: 300_000,
+            // 10 min: covers a client's retries after a dropped connection.
+            idempotency_window_s: 600,
         }
     }
 }
@@ -207,6 +231,7 @@ impl HostConfig {
         config.plugin_dir = base.join(&config.plugin_dir);
         config.clouds_file = config.clouds_file.map(|f| base.join(f));
         config.work_dir = config.work_dir.map(|d| base.join(d));
+        config.upload_dirs = config.upload_dirs.iter().map(|d| base.join(d)).collect();
         if let PluginCacheDir::Dir(dir) = &mut config.plugin_cache_dir {
             *dir = base.join(&*dir);
         }
@@ -229,6 +254,21 @@ impl HostConfig {
                 "plugin_memory_limit_mb",
                 self.plugin_memory_limit_mb == 0,
                 "must be greater than 0 (MiB)",
+            ),
+            (
+                "max_upload_bytes",
+                self.max_upload_bytes == 0,
+                "must be greater than 0 (bytes)",
+            ),
+            (
+                "max_deadline_ms",
+                self.max_deadline_ms < self.default_deadline_ms,
+                "must be at least `default_deadline_ms` (milliseconds)",
+            ),
+            (
+                "idempotency_window_s",
+                self.idempotency_window_s == 0,
+                "must be greater than 0 (seconds)",
             ),
         ];
         if let Some((key, _, fix)) = checks.iter().find(|(_, bad, _)| *bad) {
@@ -332,7 +372,8 @@ mod tests {
             "/etc/oaktree/oaktree.yaml: top level: unknown key 'listn' (allowed: listen, plugin_dir, \
              clouds_file, profiles, default_deadline_ms, max_concurrency, plugin_memory_limit_mb, \
              log_format, limits, metrics_listen, watch_plugins, plugin_cache_dir, plugin_fuel, \
-             egress, work_dir, qemu_img). Fix: remove it or correct its spelling"
+             egress, work_dir, qemu_img, upload_dirs, max_upload_bytes, max_deadline_ms, \
+             idempotency_window_s). Fix: remove it or correct its spelling"
         );
     }
 
@@ -446,5 +487,37 @@ mod tests {
             HostConfig::load(&dir.path().join("missing.yaml")),
             Err(ConfigError::Read { .. })
         ));
+    }
+
+    #[test]
+    fn hostile_input_keys_have_safe_defaults_and_resolve_like_work_dir() {
+        let c = parse("").unwrap();
+        assert!(
+            c.upload_dirs.is_empty(),
+            "no directory is readable by default"
+        );
+        assert_eq!(c.max_upload_bytes, 64 << 30);
+        assert_eq!(c.max_deadline_ms, 300_000);
+        assert_eq!(c.idempotency_window_s, 600);
+        let c = parse("upload_dirs: [images, /srv/images]\n").unwrap();
+        assert_eq!(
+            c.upload_dirs,
+            vec![
+                PathBuf::from("/etc/oaktree/images"),
+                PathBuf::from("/srv/images")
+            ]
+        );
+        let err = parse("max_deadline_ms: 1000\n").unwrap_err().to_string();
+        assert!(
+            err.contains(": max_deadline_ms: must be at least `default_deadline_ms`"),
+            "{err}"
+        );
+        for key in ["max_upload_bytes", "idempotency_window_s"] {
+            let err = parse(&format!("{key}: 0\n")).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!(": {key}: must be greater than 0")),
+                "{err}"
+            );
+        }
     }
 }

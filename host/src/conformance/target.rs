@@ -268,6 +268,7 @@ fn federation(registry: Arc<Registry>, clouds: &CloudsConfig) -> anyhow::Result<
         FederationSettings {
             max_concurrency: 4,
             default_deadline: Duration::from_secs(30),
+            max_deadline: Duration::from_secs(300),
             profile_map: BTreeMap::new(),
             expirations: crate::config::expirations(clouds)?,
         },

@@ -60,6 +60,8 @@ pub struct FederationSettings {
     pub max_concurrency: usize,
     /// Used when a client sets no deadline.
     pub default_deadline: Duration,
+    /// The longest deadline a client may ask for; longer ones are cut to it.
+    pub max_deadline: Duration,
     /// Host config `profiles:` (profile → plugin name).
     pub profile_map: BTreeMap<String, String>,
     /// Cache TTLs per resource kind (clouds.yaml `cache:`).

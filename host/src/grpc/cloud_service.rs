@@ -11,6 +11,7 @@ use std::sync::Arc;
 use futures::Stream;
 use tonic::{Request, Response, Status};
 
+use super::bounds::Bounded;
 use super::convert_resources as convert_more;
 use super::resource_writes as writes;
 use super::{convert, deadline};
@@ -19,6 +20,7 @@ use crate::federation::kinds::{
     Flavors, FloatingIps, Images, Keypairs, Networks, SecurityGroups, Servers, Subnets, Volumes,
 };
 use crate::federation::selector::resolve;
+use crate::operations::idempotency::{self, Idempotency};
 use crate::proto::cloud_service_server::CloudService;
 use crate::proto::{
     self, flavor_event, floating_ip_event, image_event, keypair_event, network_event,
@@ -29,18 +31,56 @@ pub type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
 pub struct CloudApi {
     pub(super) federation: Arc<Federation>,
+    idempotency: Arc<Idempotency>,
 }
 
 impl CloudApi {
-    pub fn new(federation: Arc<Federation>) -> Self {
-        Self { federation }
+    pub fn new(federation: Arc<Federation>, idempotency: Arc<Idempotency>) -> Self {
+        Self {
+            federation,
+            idempotency,
+        }
     }
 
-    pub(super) fn deadline<T>(&self, request: &Request<T>) -> tokio::time::Instant {
-        deadline::call_deadline(
+    /// Admits a call: its request within [`super::bounds`], and its deadline (capped by the
+    /// daemon's maximum).
+    pub(super) fn admit<T: Bounded>(
+        &self,
+        request: &Request<T>,
+    ) -> Result<tokio::time::Instant, Status> {
+        request.get_ref().check_bounds()?;
+        let settings = self.federation.settings();
+        Ok(deadline::call_deadline(
             request.metadata(),
-            self.federation.settings().default_deadline,
-        )
+            settings.default_deadline,
+            settings.max_deadline,
+        ))
+    }
+
+    /// Runs a create once per `request_id` (see [`Idempotency`]).
+    async fn create_once<M, T, Fut>(
+        &self,
+        method: &'static str,
+        request: Request<M>,
+        request_id: fn(&M) -> &str,
+        create: impl FnOnce(Arc<Federation>, tokio::time::Instant, M) -> Fut,
+    ) -> Result<Response<T>, Status>
+    where
+        M: Bounded + std::fmt::Debug,
+        T: Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, Status>>,
+    {
+        let deadline = self.admit(&request)?;
+        let request = request.into_inner();
+        let id = request_id(&request).to_owned();
+        // These requests have no maps, so their Debug form is stable.
+        let fingerprint = idempotency::fingerprint(&request);
+        self.idempotency
+            .run(method, "request_id", &id, fingerprint, || {
+                create(self.federation.clone(), deadline, request)
+            })
+            .await
+            .map(Response::new)
     }
 }
 
@@ -416,17 +456,22 @@ impl CloudService for CloudApi {
         &self,
         request: Request<proto::CreateFloatingIpRequest>,
     ) -> Result<Response<proto::CreateFloatingIpResponse>, Status> {
-        let deadline = self.deadline(&request);
-        writes::create_floating_ip(&self.federation, deadline, request.into_inner())
-            .await
-            .map(Response::new)
+        self.create_once(
+            "CreateFloatingIP",
+            request,
+            |r| &r.request_id,
+            |federation, deadline, request| async move {
+                writes::create_floating_ip(&federation, deadline, request).await
+            },
+        )
+        .await
     }
 
     async fn attach_floating_ip(
         &self,
         request: Request<proto::AttachFloatingIpRequest>,
     ) -> Result<Response<proto::AttachFloatingIpResponse>, Status> {
-        let deadline = self.deadline(&request);
+        let deadline = self.admit(&request)?;
         writes::attach_floating_ip(&self.federation, deadline, request.into_inner())
             .await
             .map(Response::new)
@@ -436,7 +481,7 @@ impl CloudService for CloudApi {
         &self,
         request: Request<proto::DeleteRequest>,
     ) -> Result<Response<proto::DeleteResponse>, Status> {
-        let deadline = self.deadline(&request);
+        let deadline = self.admit(&request)?;
         writes::delete_floating_ip(&self.federation, deadline, request.into_inner())
             .await
             .map(Response::new)
@@ -446,17 +491,22 @@ impl CloudService for CloudApi {
         &self,
         request: Request<proto::CreateKeypairRequest>,
     ) -> Result<Response<proto::CreateKeypairResponse>, Status> {
-        let deadline = self.deadline(&request);
-        writes::create_keypair(&self.federation, deadline, request.into_inner())
-            .await
-            .map(Response::new)
+        self.create_once(
+            "CreateKeypair",
+            request,
+            |r| &r.request_id,
+            |federation, deadline, request| async move {
+                writes::create_keypair(&federation, deadline, request).await
+            },
+        )
+        .await
     }
 
     async fn delete_keypair(
         &self,
         request: Request<proto::DeleteRequest>,
     ) -> Result<Response<proto::DeleteResponse>, Status> {
-        let deadline = self.deadline(&request);
+        let deadline = self.admit(&request)?;
         writes::delete_keypair(&self.federation, deadline, request.into_inner())
             .await
             .map(Response::new)
@@ -466,17 +516,22 @@ impl CloudService for CloudApi {
         &self,
         request: Request<proto::CreateSecurityGroupRequest>,
     ) -> Result<Response<proto::CreateSecurityGroupResponse>, Status> {
-        let deadline = self.deadline(&request);
-        writes::create_security_group(&self.federation, deadline, request.into_inner())
-            .await
-            .map(Response::new)
+        self.create_once(
+            "CreateSecurityGroup",
+            request,
+            |r| &r.request_id,
+            |federation, deadline, request| async move {
+                writes::create_security_group(&federation, deadline, request).await
+            },
+        )
+        .await
     }
 
     async fn delete_security_group(
         &self,
         request: Request<proto::DeleteRequest>,
     ) -> Result<Response<proto::DeleteResponse>, Status> {
-        let deadline = self.deadline(&request);
+        let deadline = self.admit(&request)?;
         writes::delete_security_group(&self.federation, deadline, request.into_inner())
             .await
             .map(Response::new)
@@ -486,17 +541,22 @@ impl CloudService for CloudApi {
         &self,
         request: Request<proto::CreateSecurityGroupRuleRequest>,
     ) -> Result<Response<proto::CreateSecurityGroupRuleResponse>, Status> {
-        let deadline = self.deadline(&request);
-        writes::create_security_group_rule(&self.federation, deadline, request.into_inner())
-            .await
-            .map(Response::new)
+        self.create_once(
+            "CreateSecurityGroupRule",
+            request,
+            |r| &r.request_id,
+            |federation, deadline, request| async move {
+                writes::create_security_group_rule(&federation, deadline, request).await
+            },
+        )
+        .await
     }
 
     async fn delete_security_group_rule(
         &self,
         request: Request<proto::DeleteRequest>,
     ) -> Result<Response<proto::DeleteResponse>, Status> {
-        let deadline = self.deadline(&request);
+        let deadline = self.admit(&request)?;
         writes::delete_security_group_rule(&self.federation, deadline, request.into_inner())
             .await
             .map(Response::new)
@@ -506,17 +566,22 @@ impl CloudService for CloudApi {
         &self,
         request: Request<proto::CreateSubnetRequest>,
     ) -> Result<Response<proto::CreateSubnetResponse>, Status> {
-        let deadline = self.deadline(&request);
-        writes::create_subnet(&self.federation, deadline, request.into_inner())
-            .await
-            .map(Response::new)
+        self.create_once(
+            "CreateSubnet",
+            request,
+            |r| &r.request_id,
+            |federation, deadline, request| async move {
+                writes::create_subnet(&federation, deadline, request).await
+            },
+        )
+        .await
     }
 
     async fn delete_subnet(
         &self,
         request: Request<proto::DeleteRequest>,
     ) -> Result<Response<proto::DeleteResponse>, Status> {
-        let deadline = self.deadline(&request);
+        let deadline = self.admit(&request)?;
         writes::delete_subnet(&self.federation, deadline, request.into_inner())
             .await
             .map(Response::new)
@@ -526,17 +591,22 @@ impl CloudService for CloudApi {
         &self,
         request: Request<proto::CreateVolumeRequest>,
     ) -> Result<Response<proto::CreateVolumeResponse>, Status> {
-        let deadline = self.deadline(&request);
-        writes::create_volume(&self.federation, deadline, request.into_inner())
-            .await
-            .map(Response::new)
+        self.create_once(
+            "CreateVolume",
+            request,
+            |r| &r.request_id,
+            |federation, deadline, request| async move {
+                writes::create_volume(&federation, deadline, request).await
+            },
+        )
+        .await
     }
 
     async fn delete_volume(
         &self,
         request: Request<proto::DeleteRequest>,
     ) -> Result<Response<proto::DeleteResponse>, Status> {
-        let deadline = self.deadline(&request);
+        let deadline = self.admit(&request)?;
         writes::delete_volume(&self.federation, deadline, request.into_inner())
             .await
             .map(Response::new)
@@ -546,6 +616,7 @@ impl CloudService for CloudApi {
         &self,
         request: Request<proto::ListLocationsRequest>,
     ) -> Result<Response<proto::ListLocationsResponse>, Status> {
+        request.get_ref().check_bounds()?;
         let selector = convert::selector(request.into_inner().selector);
         let targets = resolve(self.federation.targets(), &selector)?;
         let registry = self.federation.registry();

@@ -107,7 +107,11 @@ pub fn status(status: &LocationStatus) -> proto::LocationStatus {
     proto::LocationStatus {
         location: Some(cloud_region(&status.at)),
         kind: status_kind(status.kind) as i32,
-        message: status.message.clone(),
+        // Long vendor errors and plugin backtraces go to the log, not to every client.
+        message: super::client_text::client_text(
+            &status.message,
+            super::client_text::MAX_LOCATION_MESSAGE_BYTES,
+        ),
         item_count: status.item_count,
         elapsed_ms: millis(status.elapsed),
         retry_after_ms: status.retry_after_ms.unwrap_or(0),

@@ -7,24 +7,30 @@
 use std::sync::Arc;
 
 use futures::StreamExt;
-use tokio::io::AsyncWriteExt;
 use tonic::{Request, Response, Status, Streaming};
 
+use super::bounds::Bounded;
 use super::cloud_service::EventStream;
-use super::convert_ops;
+use super::{convert_ops, upload};
 use crate::error::Error;
+use crate::operations::idempotency::{self, Idempotency};
 use crate::operations::images::ImageSource;
+use crate::operations::source_path;
 use crate::operations::{OperationHandle, Operations};
 use crate::proto::operation_service_server::OperationService;
 use crate::proto::{self, create_image_request::Part};
 
 pub struct OperationApi {
     operations: Arc<Operations>,
+    idempotency: Arc<Idempotency>,
 }
 
 impl OperationApi {
-    pub fn new(operations: Arc<Operations>) -> Self {
-        Self { operations }
+    pub fn new(operations: Arc<Operations>, idempotency: Arc<Idempotency>) -> Self {
+        Self {
+            operations,
+            idempotency,
+        }
     }
 
     fn find(&self, id: &str) -> Result<Arc<OperationHandle>, Status> {
@@ -40,11 +46,36 @@ fn events(handle: &Arc<OperationHandle>) -> EventStream<proto::OperationEvent> {
     Box::pin(handle.watch().map(|event| Ok(convert_ops::event(event))))
 }
 
-fn upload_failed(message: String) -> Status {
-    Status::from(Error::InvalidArgument {
-        field: "chunk".to_owned(),
-        message,
-    })
+impl OperationApi {
+    /// The image's bytes: a file under `upload_dirs` when the client named one, else the
+    /// client's stream of chunks stored in the work directory.
+    async fn image_source(
+        &self,
+        source_path: &str,
+        parts: &mut Streaming<proto::CreateImageRequest>,
+    ) -> Result<ImageSource, Status> {
+        let settings = self.operations.settings();
+        if source_path.is_empty() {
+            let file =
+                upload::receive(parts, &settings.work_dir, settings.max_upload_bytes).await?;
+            return Ok(ImageSource::Uploaded(file));
+        }
+        let requested = source_path.to_owned();
+        let allowed = settings.upload_dirs.clone();
+        let opened = tokio::task::spawn_blocking(move || source_path::open(&requested, &allowed))
+            .await
+            .map_err(|e| Status::internal(format!("checking source_path failed: {e}")))?;
+        match opened {
+            Ok(file) => Ok(ImageSource::Path(file)),
+            Err(refused) => {
+                tracing::info!(source_path, reason = ?refused, "source_path refused");
+                Err(Status::from(Error::InvalidArgument {
+                    field: "start.source_path".to_owned(),
+                    message: refused.to_string(),
+                }))
+            }
+        }
+    }
 }
 
 #[tonic::async_trait]
@@ -59,8 +90,21 @@ impl OperationService for OperationApi {
         &self,
         request: Request<proto::CreateServerRequest>,
     ) -> Result<Response<Self::CreateServerStream>, Status> {
-        let request = convert_ops::create_server(request.into_inner())?;
-        let handle = self.operations.create_server(request)?;
+        let request = request.into_inner();
+        request.check_bounds()?;
+        let request_id = request.request_id.clone();
+        let request = convert_ops::create_server(request)?;
+        let fingerprint = idempotency::fingerprint(&request);
+        let handle = self
+            .idempotency
+            .run(
+                "CreateServer",
+                "request_id",
+                &request_id,
+                fingerprint,
+                || async { self.operations.create_server(request).map_err(Status::from) },
+            )
+            .await?;
         Ok(Response::new(events(&handle)))
     }
 
@@ -68,7 +112,9 @@ impl OperationService for OperationApi {
         &self,
         request: Request<proto::DeleteServerRequest>,
     ) -> Result<Response<Self::DeleteServerStream>, Status> {
-        let mut request = convert_ops::delete_server(request.into_inner())?;
+        let request = request.into_inner();
+        request.check_bounds()?;
+        let mut request = convert_ops::delete_server(request)?;
         request.server = self.operations.resolve_server_to_delete(&request).await?;
         let handle = self.operations.delete_server(request)?;
         Ok(Response::new(events(&handle)))
@@ -91,68 +137,27 @@ impl OperationService for OperationApi {
                 }));
             }
         };
+        start.check_bounds()?;
+        let request_id = start.request_id.clone();
         let source_path = start.source_path.clone();
         let image = convert_ops::create_image(start);
-        let source = if source_path.is_empty() {
-            let path = self
-                .operations
-                .upload_path()
-                .map_err(|e| Status::internal(format!("no room for the upload: {e}")))?;
-            let mut file = tokio::fs::File::create(&path)
-                .await
-                .map_err(|e| Status::internal(format!("cannot store the upload: {e}")))?;
-            let mut received = 0u64;
-            while let Some(part) = parts.message().await? {
-                match part.part {
-                    Some(Part::Chunk(bytes)) => {
-                        received += bytes.len() as u64;
-                        file.write_all(&bytes).await.map_err(|e| {
-                            Status::internal(format!("cannot store the upload: {e}"))
-                        })?;
-                    }
-                    _ => {
-                        let _ = tokio::fs::remove_file(&path).await;
-                        return Err(upload_failed(
-                            "after `start`, send only `chunk` messages".to_owned(),
-                        ));
-                    }
-                }
-            }
-            file.flush()
-                .await
-                .map_err(|e| Status::internal(format!("cannot store the upload: {e}")))?;
-            if received == 0 {
-                let _ = tokio::fs::remove_file(&path).await;
-                return Err(upload_failed(
-                    "no image bytes arrived: send them as `chunk` messages, or set `start.source_path`"
-                        .to_owned(),
-                ));
-            }
-            ImageSource::Uploaded(path)
-        } else {
-            let path = std::path::PathBuf::from(&source_path);
-            if !path.is_file() {
-                return Err(Status::from(Error::InvalidArgument {
-                    field: "start.source_path".to_owned(),
-                    message: format!("{source_path} is not a file on the daemon's machine"),
-                }));
-            }
-            ImageSource::Path(path)
-        };
-        let uploaded = match &source {
-            ImageSource::Uploaded(path) => Some(path.clone()),
-            ImageSource::Path(_) => None,
-        };
-        let handle = match self.operations.create_image(image, source) {
-            Ok(handle) => handle,
-            Err(error) => {
-                // The operation never started, so nothing else will remove the upload.
-                if let Some(path) = uploaded {
-                    let _ = tokio::fs::remove_file(path).await;
-                }
-                return Err(error.into());
-            }
-        };
+        let fingerprint = idempotency::fingerprint(&(&image, &source_path));
+        let handle = self
+            .idempotency
+            .run(
+                "CreateImage",
+                "start.request_id",
+                &request_id,
+                fingerprint,
+                || async {
+                    let source = self.image_source(&source_path, &mut parts).await?;
+                    // On failure the source is dropped: an uploaded file is removed.
+                    self.operations
+                        .create_image(image, source)
+                        .map_err(Status::from)
+                },
+            )
+            .await?;
         Ok(Response::new(events(&handle)))
     }
 
@@ -160,7 +165,9 @@ impl OperationService for OperationApi {
         &self,
         request: Request<proto::GetOperationRequest>,
     ) -> Result<Response<proto::Operation>, Status> {
-        let handle = self.find(&request.into_inner().id)?;
+        let request = request.into_inner();
+        request.check_bounds()?;
+        let handle = self.find(&request.id)?;
         Ok(Response::new(convert_ops::operation(&handle.snapshot())))
     }
 
@@ -182,7 +189,9 @@ impl OperationService for OperationApi {
         &self,
         request: Request<proto::WatchOperationRequest>,
     ) -> Result<Response<Self::WatchOperationStream>, Status> {
-        let handle = self.find(&request.into_inner().id)?;
+        let request = request.into_inner();
+        request.check_bounds()?;
+        let handle = self.find(&request.id)?;
         Ok(Response::new(events(&handle)))
     }
 

@@ -20,7 +20,7 @@ impl CloudApi {
         request: Request<proto::ListRequest>,
         to_message: fn(Located<K::Item>) -> M,
     ) -> Result<(Vec<M>, Vec<proto::LocationStatus>), Status> {
-        let deadline = self.deadline(&request);
+        let deadline = self.admit(&request)?;
         let request = request.into_inner();
         let selector = convert::selector(request.selector);
         let filter = convert::filter(request.filter)?;
@@ -42,7 +42,7 @@ impl CloudApi {
         item_event: fn(Located<K::Item>) -> E,
         status_event: fn(proto::LocationStatus) -> E,
     ) -> Result<Response<EventStream<E>>, Status> {
-        let deadline = self.deadline(&request);
+        let deadline = self.admit(&request)?;
         let request = request.into_inner();
         let selector = convert::selector(request.selector);
         let filter = convert::filter(request.filter)?;
@@ -64,7 +64,7 @@ impl CloudApi {
         request: Request<proto::GetRequest>,
         to_message: fn(Located<K::Item>) -> M,
     ) -> Result<(M, Vec<proto::LocationStatus>), Status> {
-        let deadline = self.deadline(&request);
+        let deadline = self.admit(&request)?;
         let request = request.into_inner();
         let selector = convert::selector(request.selector);
         let options = convert::options(request.options);

@@ -7,10 +7,12 @@ use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
+use super::bounds::MAX_REQUEST_BYTES;
 use super::cloud_service::CloudApi;
 use super::operation_service::OperationApi;
 use crate::federation::Federation;
 use crate::operations::Operations;
+use crate::operations::idempotency::Idempotency;
 use crate::proto;
 use crate::proto::cloud_service_server::CloudServiceServer;
 use crate::proto::operation_service_server::OperationServiceServer;
@@ -18,6 +20,9 @@ use crate::proto::operation_service_server::OperationServiceServer;
 /// Largest message the daemon sends: big federated lists should use the Stream RPCs, but
 /// unary answers of tens of thousands of resources must still fit.
 const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
+/// Largest request metadata (HTTP/2 header list) accepted, as gRPC clients accept of replies.
+const MAX_HEADER_LIST_BYTES: u32 = 16 << 10;
 
 /// Serves until `shutdown` resolves.
 pub async fn serve(
@@ -37,13 +42,17 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
-    let api = CloudServiceServer::new(CloudApi::new(federation))
+    // One table of recent request ids for every create, in both services.
+    let idempotency = Arc::new(Idempotency::new(operations.settings().idempotency_window));
+    let api = CloudServiceServer::new(CloudApi::new(federation, idempotency.clone()))
         .max_encoding_message_size(MAX_MESSAGE_BYTES)
-        .max_decoding_message_size(4 << 20);
-    let operation_api = OperationServiceServer::new(OperationApi::new(operations))
+        .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let operation_api = OperationServiceServer::new(OperationApi::new(operations, idempotency))
         .max_encoding_message_size(MAX_MESSAGE_BYTES)
-        .max_decoding_message_size(4 << 20);
+        .max_decoding_message_size(MAX_REQUEST_BYTES);
     Server::builder()
+        // Said, not left to hyper's default: request metadata beyond 16 KiB is refused.
+        .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
         .trace_fn(|request| tracing::info_span!("rpc", method = %request.uri().path()))
         .add_service(health_service)
         .add_service(reflection)

@@ -1,9 +1,11 @@
 //! The one mapping from call-level errors to gRPC statuses, with rich details
-//! (google.rpc.BadRequest, ResourceInfo, ErrorInfo) so clients can act on them.
+//! (google.rpc.BadRequest, ResourceInfo, ErrorInfo) so clients can act on them. Messages and
+//! details are bounded ([`super::client_text`]) to stay well under gRPC's 16 KB header limit.
 
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use super::client_text::{MAX_ENTRY_BYTES, MAX_LISTED, MAX_MESSAGE_BYTES, client_text, truncated};
 use crate::error::Error;
 use crate::federation::write::WriteFailure;
 use crate::location::CloudRegion;
@@ -14,7 +16,7 @@ const DOMAIN: &str = "oaktree.dev";
 
 impl From<Error> for Status {
     fn from(error: Error) -> Self {
-        let message = error.to_string();
+        let message = client_text(&error.to_string(), MAX_MESSAGE_BYTES);
         match error {
             Error::InvalidArgument {
                 field,
@@ -22,12 +24,14 @@ impl From<Error> for Status {
             } => Status::with_error_details(
                 Code::InvalidArgument,
                 message,
-                ErrorDetails::with_bad_request_violation(field, why),
+                ErrorDetails::with_bad_request_violation(field, client_text(&why, MAX_ENTRY_BYTES)),
             ),
             Error::UnknownLocation {
                 field,
                 message: why,
             } => {
+                // `why` lists the known names, which may be a thousand cloud-regions.
+                let why = client_text(&why, MAX_MESSAGE_BYTES);
                 let mut details = ErrorDetails::with_bad_request_violation(field, why);
                 details.set_error_info("UNKNOWN_LOCATION", DOMAIN, []);
                 Status::with_error_details(Code::NotFound, message, details)
@@ -39,14 +43,21 @@ impl From<Error> for Status {
             } => {
                 let mut details = ErrorDetails::with_resource_info(
                     kind,
-                    name_or_id,
+                    truncated(&name_or_id, MAX_ENTRY_BYTES),
                     "",
                     "no resource matched in the selected locations",
                 );
-                let failed: std::collections::HashMap<String, String> = failures
+                let mut failed: std::collections::HashMap<String, String> = failures
                     .iter()
-                    .map(|s| (s.at.to_string(), format!("{:?}: {}", s.kind, s.message)))
+                    .take(MAX_LISTED)
+                    .map(|s| {
+                        let why = format!("{:?}: {}", s.kind, s.message);
+                        (s.at.to_string(), client_text(&why, MAX_ENTRY_BYTES))
+                    })
                     .collect();
+                if failures.len() > MAX_LISTED {
+                    failed.insert("failed_locations".to_owned(), failures.len().to_string());
+                }
                 details.set_error_info("NOT_FOUND", DOMAIN, failed);
                 Status::with_error_details(Code::NotFound, message, details)
             }
@@ -58,14 +69,24 @@ impl From<Error> for Status {
                 let mut details = ErrorDetails::with_bad_request_violation(
                     "name_or_id",
                     format!(
-                        "'{name_or_id}' matches {} resources; ask by id",
+                        "'{}' matches {} resources; ask by id",
+                        truncated(&name_or_id, MAX_ENTRY_BYTES),
                         candidates.len()
                     ),
                 );
-                let listed: std::collections::HashMap<String, String> = candidates
+                // At most MAX_LISTED candidates, and how many there were.
+                let mut listed: std::collections::HashMap<String, String> = candidates
                     .iter()
-                    .map(|c| (c.id.clone(), format!("{} at {}", c.name, c.at)))
+                    .take(MAX_LISTED)
+                    .map(|c| {
+                        let entry = format!("{} at {}", c.name, c.at);
+                        (
+                            truncated(&c.id, MAX_ENTRY_BYTES).into_owned(),
+                            truncated(&entry, MAX_ENTRY_BYTES).into_owned(),
+                        )
+                    })
                     .collect();
+                listed.insert("candidates".to_owned(), candidates.len().to_string());
                 details.set_error_info("AMBIGUOUS", DOMAIN, listed);
                 Status::with_error_details(Code::InvalidArgument, message, details)
             }
@@ -116,7 +137,7 @@ fn write_status(
             wit::Error::Unavailable(_) => (Code::Unavailable, "UNAVAILABLE"),
             wit::Error::Timeout(_) => (Code::DeadlineExceeded, "TIMEOUT"),
             wit::Error::Invalid(why) => {
-                details.add_bad_request_violation(operation, why.clone());
+                details.add_bad_request_violation(operation, client_text(why, MAX_ENTRY_BYTES));
                 (Code::InvalidArgument, "INVALID")
             }
             wit::Error::Unsupported(_) => {
@@ -213,6 +234,58 @@ mod tests {
         assert_eq!(
             write_error(WriteFailure::Call(CallError::Deadline)).code(),
             Code::DeadlineExceeded
+        );
+    }
+
+    #[test]
+    fn a_trap_backtrace_stays_out_of_a_write_status() {
+        let frames: String = (0..2000)
+            .map(|i| format!("\n    {i}: 0x{i:x} - oaktree_openstack::frame{i}"))
+            .collect();
+        let status = write_error(WriteFailure::Call(CallError::Trap {
+            plugin: "openstack".to_owned(),
+            message: format!(
+                "error while executing at wasm backtrace:{frames}: wasm trap: out of bounds memory access"
+            ),
+        }));
+        assert_eq!(status.code(), Code::Internal);
+        assert!(!status.message().contains("frame1"), "{}", status.message());
+        assert!(
+            status.message().contains("out of bounds memory access"),
+            "{}",
+            status.message()
+        );
+        assert!(status.message().len() + status.details().len() < 4096);
+    }
+
+    #[test]
+    fn an_ambiguous_get_with_a_thousand_candidates_fits_in_a_few_kilobytes() {
+        let candidates = (0..1000)
+            .map(|i| crate::error::Candidate {
+                id: format!("{i:08}-5c1e-4b7a-9d3f-0123456789ab"),
+                name: format!("web-{i}"),
+                at: CloudRegion::new("alpha", format!("region-{}", i % 40)),
+            })
+            .collect();
+        let status = Status::from(Error::Ambiguous {
+            kind: "server",
+            name_or_id: "web-*".to_owned(),
+            candidates,
+        });
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert!(
+            status.message().contains("matches 1000 servers")
+                && status.message().contains("and 980 more"),
+            "{}",
+            status.message()
+        );
+        let size = status.message().len() + status.details().len();
+        assert!(size < 8 << 10, "{size} bytes");
+        let details = status.get_error_details();
+        let info = details.error_info().expect("an ErrorInfo detail");
+        assert_eq!(
+            info.metadata.get("candidates").map(String::as_str),
+            Some("1000")
         );
     }
 }

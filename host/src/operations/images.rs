@@ -8,7 +8,9 @@
 //! 3. Targets proceed concurrently (each within its cloud-region's limits): a target that
 //!    already holds an image with this name and these bytes (glance checksum, or the
 //!    recorded sha256) is not uploaded again; otherwise the driver's `create-image` gets the
-//!    bytes as a host-held blob, and the host polls `get-image` until `active`.
+//!    bytes as a host-held blob, and the host polls `get-image` until `active`. Operations
+//!    uploading the same image name to the same location take turns there (unless duplicates
+//!    are allowed), so concurrent identical uploads make one image.
 //! 4. A location that fails has what its driver created (reported through the WIT ledger)
 //!    deleted; other locations carry on. The work directory is removed at the end.
 
@@ -25,6 +27,8 @@ use tokio::time::Instant;
 use super::disk;
 use super::ledger::Created;
 use super::record::OperationKind;
+use super::source_path::SourceFile;
+use super::upload::UploadFile;
 use super::{OperationHandle, Operations};
 use crate::error::Error;
 use crate::federation::gather::stamp;
@@ -58,18 +62,19 @@ pub struct CreateImage {
 }
 
 /// Where the bytes are.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum ImageSource {
-    /// A file the client named on the daemon's machine; read, never removed.
-    Path(PathBuf),
-    /// A file the daemon wrote from the client's stream; removed at the end.
-    Uploaded(PathBuf),
+    /// A file the client named under the config's `upload_dirs`, held open; read, never removed.
+    Path(SourceFile),
+    /// A file the daemon wrote from the client's stream; removed when the operation drops it.
+    Uploaded(UploadFile),
 }
 
 impl ImageSource {
     fn path(&self) -> &PathBuf {
         match self {
-            Self::Path(p) | Self::Uploaded(p) => p,
+            Self::Path(file) => file.path(),
+            Self::Uploaded(file) => file.path(),
         }
     }
 }
@@ -88,16 +93,6 @@ struct Destination {
 }
 
 impl Operations {
-    /// Where uploads for a new operation are written.
-    pub fn upload_path(&self) -> std::io::Result<PathBuf> {
-        std::fs::create_dir_all(&self.settings.work_dir)?;
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        Ok(self.settings.work_dir.join(format!("upload-{nanos:x}")))
-    }
-
     /// Starts creating the image at every selected location.
     pub fn create_image(
         self: &Arc<Self>,
@@ -120,9 +115,8 @@ impl Operations {
                 .distribute(&op, &request, &source, targets)
                 .await
                 .err();
-            if let ImageSource::Uploaded(path) = &source {
-                let _ = tokio::fs::remove_file(path).await;
-            }
+            // An uploaded file is removed here, before anyone sees the operation end.
+            drop(source);
             op.finish(error);
         });
         Ok(handle)
@@ -203,24 +197,31 @@ impl Operations {
             sha256: source_blob.file().sha256.clone(),
         };
 
-        // Locations that already hold these bytes under this name are done.
+        // Locations that already hold these bytes under this name are done. Uploads of this
+        // name to one location take turns, so this check sees the image a concurrent
+        // identical upload has just made; each turn lasts until that location's upload ends.
+        let mut destinations: Vec<(Destination, String, Option<Turn>)> = destinations
+            .into_iter()
+            .map(|(d, f)| (d, f, None))
+            .collect();
         if !request.allow_duplicates {
-            let checks = futures::stream::iter(destinations)
-                .map(|(destination, format)| {
+            let waiting = std::mem::take(&mut destinations);
+            let turns = self.take_turns(op, &request.name, waiting, deadline).await;
+            let checks = futures::stream::iter(turns)
+                .map(|(destination, format, turn)| {
                     let operations = self.clone();
                     let identity = identity.clone();
                     async move {
                         let present = operations
                             .find_present(op, &destination, &request.name, &identity, deadline)
                             .await;
-                        (destination, format, present)
+                        (destination, format, turn, present)
                     }
                 })
                 .buffer_unordered(self.federation.settings().max_concurrency.max(1))
                 .collect::<Vec<_>>()
                 .await;
-            destinations = Vec::new();
-            for (destination, format, present) in checks {
+            for (destination, format, turn, present) in checks {
                 let at = destination.target.at.clone();
                 match present {
                     Ok(Some(image)) => {
@@ -233,7 +234,7 @@ impl Operations {
                         op.image(image);
                         op.finish_location(LocationStatus::ok(at, 1, started.elapsed()));
                     }
-                    Ok(None) => destinations.push((destination, format)),
+                    Ok(None) => destinations.push((destination, format, turn)),
                     Err(status) => op.finish_location(status),
                 }
             }
@@ -252,7 +253,7 @@ impl Operations {
         // destination waits only for its own format.
         let mut blobs: BTreeMap<String, Prepared> = BTreeMap::new();
         let needed: Vec<String> = {
-            let mut formats: Vec<String> = destinations.iter().map(|(_, f)| f.clone()).collect();
+            let mut formats: Vec<String> = destinations.iter().map(|(_, f, _)| f.clone()).collect();
             formats.sort();
             formats.dedup();
             formats
@@ -260,8 +261,8 @@ impl Operations {
         for format in needed {
             let waiting: Vec<CloudRegion> = destinations
                 .iter()
-                .filter(|(_, f)| *f == format)
-                .map(|(d, _)| d.target.at.clone())
+                .filter(|(_, f, _)| *f == format)
+                .map(|(d, _, _)| d.target.at.clone())
                 .collect();
             let prepared: BoxFuture<'static, Result<Blob, String>> = if format == source_format {
                 futures::future::ready(Ok(source_blob.clone())).boxed()
@@ -281,7 +282,7 @@ impl Operations {
         // Every remaining destination concurrently.
         let concurrency = self.federation.settings().max_concurrency.max(1);
         futures::stream::iter(destinations)
-            .map(|(destination, format)| {
+            .map(|(destination, format, turn)| {
                 let blob = blobs.get(&format).cloned();
                 let operations = self.clone();
                 let op = op.clone();
@@ -316,6 +317,7 @@ impl Operations {
                         }
                     };
                     op.finish_location(status);
+                    drop(turn);
                 }
             })
             .buffer_unordered(concurrency)
@@ -323,6 +325,37 @@ impl Operations {
             .await;
         let _ = tokio::fs::remove_dir_all(&work).await;
         Ok(())
+    }
+
+    /// Waits for this operation's turn at every destination for image `name`. Turns are taken
+    /// one location at a time in one global order (cloud, region), so two operations never
+    /// each hold a location the other waits for. A location whose turn does not come before
+    /// the deadline fails.
+    async fn take_turns(
+        &self,
+        op: &OperationHandle,
+        name: &str,
+        mut destinations: Vec<(Destination, String, Option<Turn>)>,
+        deadline: Instant,
+    ) -> Vec<(Destination, String, Option<Turn>)> {
+        destinations.sort_by(|(a, _, _), (b, _, _)| a.target.at.cmp(&b.target.at));
+        let started = Instant::now();
+        let mut ready = Vec::with_capacity(destinations.len());
+        for (destination, format, _) in destinations {
+            let key = (destination.target.at.clone(), name.to_owned());
+            match tokio::time::timeout_at(deadline, self.image_locks.lock(key)).await {
+                Ok(turn) => ready.push((destination, format, Some(turn))),
+                Err(_) => {
+                    let error = CallError::Driver(wit::Error::Timeout(format!(
+                        "another upload of image '{name}' to this location was still running at \
+                         the operation's deadline"
+                    )));
+                    let at = destination.target.at.clone();
+                    op.finish_location(LocationStatus::failed(at, &error, started.elapsed()));
+                }
+            }
+        }
+        ready
     }
 
     /// An image at the destination with this name whose recorded source digest (or glance
@@ -520,6 +553,9 @@ impl Operations {
         }
     }
 }
+
+/// This operation's turn to upload an image name to one location.
+type Turn = tokio::sync::OwnedMutexGuard<()>;
 
 /// A blob being prepared, awaited by every destination that needs its format.
 type Prepared = Shared<BoxFuture<'static, Result<Blob, String>>>;

@@ -8,14 +8,22 @@
 //! - [`servers`]: create (resolve names, boot, auto IP, wait) and delete (wait until gone).
 //! - [`images`]: store the bytes once, convert per needed disk format, upload everywhere.
 //! - [`disk`]: `qemu-img` detection and conversion.
+//! - [`upload`], [`source_path`]: where an image's bytes come from (a client's stream, or a
+//!   file under the config's `upload_dirs`); [`keyed_lock`]: uploads of one image name to one
+//!   location take turns.
+//! - [`idempotency`]: a client's `request_id` makes a create happen once.
 
 pub mod disk;
+pub mod idempotency;
 pub mod images;
+pub mod keyed_lock;
 pub mod ledger;
 pub mod ledger_file;
 pub mod record;
 pub mod registry;
 pub mod servers;
+pub mod source_path;
+pub mod upload;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,6 +37,7 @@ pub use record::{
 pub use registry::{OperationHandle, OperationRegistry};
 
 use crate::federation::Federation;
+use crate::location::CloudRegion;
 
 #[derive(Debug, Clone)]
 pub struct OperationSettings {
@@ -39,6 +48,12 @@ pub struct OperationSettings {
     pub qemu_img: PathBuf,
     /// How often the ledger retries cleanups that failed.
     pub sweep_interval: Duration,
+    /// Directories a client's `source_path` may name files in (config `upload_dirs`).
+    pub upload_dirs: Vec<PathBuf>,
+    /// The largest streamed upload accepted (config `max_upload_bytes`).
+    pub max_upload_bytes: u64,
+    /// How long a create's `request_id` is remembered (config `idempotency_window_s`).
+    pub idempotency_window: Duration,
 }
 
 impl Default for OperationSettings {
@@ -47,6 +62,9 @@ impl Default for OperationSettings {
             work_dir: std::env::temp_dir().join("oaktree-work"),
             qemu_img: PathBuf::from("qemu-img"),
             sweep_interval: Duration::from_secs(30),
+            upload_dirs: Vec::new(),
+            max_upload_bytes: 64 << 30,
+            idempotency_window: Duration::from_secs(600),
         }
     }
 }
@@ -58,6 +76,8 @@ pub struct Operations {
     pub(crate) ledger: Arc<Ledger>,
     pub(crate) settings: OperationSettings,
     sweeper: tokio::task::JoinHandle<()>,
+    /// Uploads of one image name to one location take turns (see [`images`]).
+    pub(crate) image_locks: keyed_lock::KeyedLocks<(CloudRegion, String)>,
 }
 
 impl Operations {
@@ -72,6 +92,7 @@ impl Operations {
             ledger,
             settings,
             sweeper,
+            image_locks: keyed_lock::KeyedLocks::default(),
         }
     }
 
@@ -81,6 +102,10 @@ impl Operations {
 
     pub fn ledger(&self) -> &Arc<Ledger> {
         &self.ledger
+    }
+
+    pub fn settings(&self) -> &OperationSettings {
+        &self.settings
     }
 }
 

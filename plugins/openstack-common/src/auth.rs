@@ -60,7 +60,7 @@ pub struct Token {
 impl Token {
     /// Seconds this token may still be used, after the safety margin; `None` when the expiry
     /// is unreadable.
-    fn usable_for(&self, now: i64) -> Option<i64> {
+    pub(crate) fn usable_for(&self, now: i64) -> Option<i64> {
         time::parse_rfc3339(&self.expires_at).map(|exp| exp - EXPIRY_MARGIN_SECS - now)
     }
 }
@@ -282,7 +282,7 @@ fn describe_identity(credentials: &Credentials) -> String {
 }
 
 /// FNV-1a, 64 bit: stable across builds and platforms, unlike std's hasher.
-fn fnv1a64(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
         (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
     })

@@ -7,8 +7,8 @@
 //!    `-` as `_` (`block_storage_endpoint_override`), as clouds.yaml keys are normalised.
 //! 3. The endpoint must have the configured interface and the call's region (any region, first
 //!    listed, when the call has none).
-//! 4. The URL gets the API version this driver speaks: image `/v2`, network `/v2.0`; compute
-//!    URLs are already versioned (`/v2.1`).
+//! 4. The URL is answered as catalogued (without a trailing slash); which API version's
+//!    root it is, and what requests go to, is `discovery`'s business.
 
 use serde::{Deserialize, Serialize};
 
@@ -52,7 +52,7 @@ impl Endpoint {
     }
 }
 
-/// The versioned base URL of `service` (compute, image, network) for this configuration.
+/// The catalog URL of `service` (compute, image, network, …) for this configuration.
 pub fn endpoint(
     catalog: &[CatalogService],
     config: &Config,
@@ -61,7 +61,7 @@ pub fn endpoint(
     let region = config.region.as_str();
     let key = service.replace('-', "_");
     if let Some(url) = config.service_setting(&key, "endpoint_override") {
-        return Ok(versioned(service, &url.replace("{region_name}", region)));
+        return Ok(trimmed(&url.replace("{region_name}", region)));
     }
     let wanted = config
         .service_setting(&key, "service_type")
@@ -98,7 +98,7 @@ pub fn endpoint(
         .filter(|e| normalise_interface(&e.interface) == interface)
         .find(|e| region.is_empty() || e.in_region(region));
     if let Some(endpoint) = chosen {
-        return Ok(versioned(service, &endpoint.url));
+        return Ok(trimmed(&endpoint.url));
     }
     let mut regions: Vec<&str> = endpoints()
         .filter(|e| normalise_interface(&e.interface) == interface)
@@ -140,19 +140,8 @@ fn default_type(catalog: &[CatalogService], service: &str) -> String {
         .map_or_else(|| service.to_string(), |alias| (*alias).to_string())
 }
 
-/// Appends the API version the driver speaks when the URL lacks it.
-pub fn versioned(service: &str, url: &str) -> String {
-    let url = url.trim_end_matches('/');
-    let version = match service {
-        "image" => "/v2",
-        "network" => "/v2.0",
-        _ => return url.to_string(),
-    };
-    if url.ends_with(version) {
-        url.to_string()
-    } else {
-        format!("{url}{version}")
-    }
+fn trimmed(url: &str) -> String {
+    url.trim_end_matches('/').to_string()
 }
 
 /// Keystone v2 spelled interfaces `publicURL`; v3 says `public`.
@@ -239,27 +228,20 @@ mod tests {
     fn without_a_region_the_first_endpoint_of_the_type_is_chosen() -> Result<(), Error> {
         assert_eq!(
             endpoint(&catalog(), &config(json!({}), "")?, "image")?,
-            "http://h/image/v2"
+            "http://h/image"
         );
         Ok(())
     }
 
     #[test]
-    fn image_and_network_urls_get_their_api_version_once() -> Result<(), Error> {
+    fn catalog_urls_are_answered_as_catalogued_without_a_trailing_slash() -> Result<(), Error> {
         let west = config(json!({}), "us-west")?;
         assert_eq!(
             endpoint(&catalog(), &west, "image")?,
             "http://h/west/image/v2"
         );
         let east = config(json!({}), "us-east")?;
-        assert_eq!(
-            endpoint(&catalog(), &east, "network")?,
-            "http://h:9696/v2.0"
-        );
-        assert_eq!(
-            versioned("network", "http://h:9696/v2.0/"),
-            "http://h:9696/v2.0"
-        );
+        assert_eq!(endpoint(&catalog(), &east, "network")?, "http://h:9696");
         Ok(())
     }
 

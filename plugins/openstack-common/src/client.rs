@@ -216,8 +216,9 @@ fn shorten(text: &str) -> String {
 pub enum Next {
     /// nova and neutron: `<key>` is a list of links; the one with rel=next has an absolute href.
     Links(&'static str),
-    /// glance: `next` is a path relative to the image endpoint's root (the URL before `/v2`).
-    Glance { root: String },
+    /// glance: `next` is a path such as `/v2/images?marker=X`; its version segment is the
+    /// versioned `base` (which may carry a project after the version), as openstacksdk reads it.
+    Glance { base: String },
 }
 
 impl Next {
@@ -233,32 +234,27 @@ impl Next {
                 .as_str()
                 .filter(|h| !h.is_empty())
                 .map(str::to_string),
-            Next::Glance { root } => page
+            Next::Glance { base } => page
                 .get("next")?
                 .as_str()
                 .filter(|h| !h.is_empty())
-                .map(|h| join_glance(root, h)),
+                .map(|h| join_glance(base, h)),
         }
     }
 }
 
-/// The root of a glance endpoint: the versioned URL without its trailing `/v2`.
-pub fn glance_root(image_endpoint: &str) -> String {
-    let url = image_endpoint.trim_end_matches('/');
-    url.strip_suffix("/v2").unwrap_or(url).to_string()
-}
-
-/// Joins glance's `next` (e.g. `/v2/images?marker=X`) to the endpoint root.
-pub fn join_glance(root: &str, next: &str) -> String {
+/// Joins glance's `next` to the versioned image endpoint: an absolute URL is kept; a
+/// leading version segment (`/v2/images?…`) is replaced by `base`.
+pub fn join_glance(base: &str, next: &str) -> String {
     if next.starts_with("http://") || next.starts_with("https://") {
-        next.to_string()
-    } else {
-        format!(
-            "{}/{}",
-            root.trim_end_matches('/'),
-            next.trim_start_matches('/')
-        )
+        return next.to_string();
     }
+    let path = next.trim_start_matches('/');
+    let path = match path.split_once('/') {
+        Some((first, rest)) if crate::endpoint_version::segment_version(first).is_some() => rest,
+        _ => path,
+    };
+    format!("{}/{path}", base.trim_end_matches('/'))
 }
 
 /// Fetches `first` and every following page, returning the items under `items_key` in order.

@@ -189,17 +189,27 @@ fn successful_empty_bodies_are_null_and_bad_json_is_an_error() -> Result<(), Err
 }
 
 #[test]
-fn glance_next_links_join_the_endpoint_root() {
-    let root = glance_root("http://h:8700/alpha/image/v2");
-    assert_eq!(root, "http://h:8700/alpha/image");
-    let next = Next::Glance { root };
+fn glance_next_links_replace_their_version_segment_with_the_versioned_endpoint() {
+    let next = Next::Glance {
+        base: "http://h:8700/alpha/image/v2".into(),
+    };
     assert_eq!(
         next.url(&json!({"images": [], "next": "/v2/images?marker=X"})),
         Some("http://h:8700/alpha/image/v2/images?marker=X".into())
     );
-    assert_eq!(glance_root("http://h:9292/v2/"), "http://h:9292");
+    let scoped = Next::Glance {
+        base: "http://h/cloud/glance/ORD/v2/p1".into(),
+    };
     assert_eq!(
-        join_glance("http://h:9292", "https://other/v2/images?marker=Y"),
+        scoped.url(&json!({"next": "/v2/images?marker=X"})),
+        Some("http://h/cloud/glance/ORD/v2/p1/images?marker=X".into())
+    );
+    assert_eq!(
+        join_glance("http://h:9292/v2", "images?marker=Z"),
+        "http://h:9292/v2/images?marker=Z"
+    );
+    assert_eq!(
+        join_glance("http://h:9292/v2", "https://other/v2/images?marker=Y"),
         "https://other/v2/images?marker=Y"
     );
 }
@@ -277,7 +287,7 @@ fn collect_pages_reports_a_repeating_next_link_as_an_error() {
         "http://g/v2/images",
         "images",
         &Next::Glance {
-            root: "http://g".into(),
+            base: "http://g/v2".into(),
         },
         |url| {
             pages

@@ -1,14 +1,17 @@
 //! The driver's operations over a [`Host`], one [`Session`] per call.
 //!
 //! 1. [`Session::open`] parses the config and takes a cached token or authenticates.
-//! 2. Each operation picks its endpoint from the catalog and GETs (following pages for lists).
+//! 2. Each operation picks its endpoint from the catalog, resolved to the API version the
+//!    driver speaks (`discovery`), and GETs (following pages for lists).
 //! 3. A 401 on a cached token drops it, re-authenticates once and retries the request once.
 //! 4. Vendor JSON is converted to WIT records with the token's project for placement.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use crate::auth::{self, Token};
-use crate::catalog;
 use crate::client::{self, Next};
 use crate::config::Config;
 use crate::convert;
@@ -25,6 +28,8 @@ pub struct Session<'h, H: Host> {
     pub(crate) token: Token,
     /// Whether the token came from the state store (and may have been revoked since).
     pub(crate) cached: bool,
+    /// Base URLs this call resolved, by `"<service> <catalog URL>"` (see `discovery`).
+    pub(crate) resolved: RefCell<BTreeMap<String, String>>,
 }
 
 impl<'h, H: Host> Session<'h, H> {
@@ -42,6 +47,7 @@ impl<'h, H: Host> Session<'h, H> {
             key,
             token,
             cached,
+            resolved: RefCell::default(),
         })
     }
 
@@ -77,7 +83,7 @@ impl<'h, H: Host> Session<'h, H> {
 
     pub fn list_images(&mut self) -> Result<Vec<Image>, Error> {
         let items = self.list("image", "images", "images", |base| Next::Glance {
-            root: client::glance_root(base),
+            base: base.to_string(),
         })?;
         items
             .into_iter()
@@ -114,7 +120,7 @@ impl<'h, H: Host> Session<'h, H> {
         items_key: &str,
         next: impl FnOnce(&str) -> Next,
     ) -> Result<Vec<Value>, Error> {
-        let base = catalog::endpoint(&self.token.catalog, &self.config, service)?;
+        let base = self.endpoint(service)?;
         let next = next(&base);
         client::collect_pages(&format!("{base}/{path}"), items_key, &next, |url| {
             self.get(service, url)
@@ -134,7 +140,7 @@ impl<'h, H: Host> Session<'h, H> {
                 "{service}: an id is needed to get one of {collection}"
             )));
         }
-        let base = catalog::endpoint(&self.token.catalog, &self.config, service)?;
+        let base = self.endpoint(service)?;
         let url = format!("{base}/{collection}/{}", client::encode_segment(id));
         let mut body = self.get(service, &url)?;
         if item_key.is_empty() {
@@ -163,11 +169,6 @@ impl<'h, H: Host> Session<'h, H> {
             }
             other => other,
         }
-    }
-
-    /// The endpoint of `service` for this cloud-region (catalog, interface, overrides).
-    pub(crate) fn endpoint(&self, service: &str) -> Result<String, Error> {
-        catalog::endpoint(&self.token.catalog, &self.config, service)
     }
 
     /// A write (POST, PUT, PATCH, DELETE) with the token and an optional JSON body. Like

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::fake::FakeHost;
+use crate::fake::{FakeHost, versions};
 
 const TOKENS: &str = "http://k/identity/v3/auth/tokens";
 const SERVERS: &str = "http://n/compute/v2.1/servers/detail";
@@ -32,6 +32,11 @@ fn keystone(host: &FakeHost, token: &str) {
         {"type": "network", "endpoints": [{"interface": "public", "region": "r1", "url": "http://q:9696"}]}
     ]}});
     host.on("POST", TOKENS, 201, &[("x-subject-token", token)], &body);
+    // The unversioned image and network endpoints are discovered at their roots.
+    let image = versions(&[("v2.16", "CURRENT", "http://g/image/v2/")]);
+    host.on("GET", "http://g/image/", 300, &[], &image);
+    let network = versions(&[("v2.0", "CURRENT", "http://q:9696/v2.0/")]);
+    host.on("GET", "http://q:9696/", 200, &[], &network);
 }
 
 fn servers_page(ids: std::ops::Range<usize>, next: Option<&str>) -> Value {
@@ -224,7 +229,7 @@ fn five_thousand_servers_are_listed_whole() -> Result<(), Error> {
 }
 
 #[test]
-fn glance_lists_follow_next_paths_relative_to_the_endpoint_root() -> Result<(), Error> {
+fn glance_lists_follow_next_paths_relative_to_the_versioned_endpoint() -> Result<(), Error> {
     let host = FakeHost::default();
     keystone(&host, "tok-1");
     host.on(

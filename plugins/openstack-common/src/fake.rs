@@ -78,9 +78,22 @@ pub fn context() -> crate::oaktree::cloud::types::CallContext {
     }
 }
 
+/// A version document listing `(id, status, self href)` entries.
+pub fn versions(entries: &[(&str, &str, &str)]) -> Value {
+    let versions: Vec<Value> = entries
+        .iter()
+        .map(|(id, status, href)| {
+            serde_json::json!({"id": id, "status": status,
+                               "links": [{"rel": "self", "href": href}]})
+        })
+        .collect();
+    serde_json::json!({ "versions": versions })
+}
+
 impl FakeHost {
-    /// A host whose keystone issues `tok-1` for project p1 with compute, network and block
-    /// storage (catalogued as `volumev3`) in r1.
+    /// A host whose keystone issues `tok-1` for project p1 with compute, network (unversioned
+    /// in the catalog, with neutron's version document at its root) and block storage
+    /// (catalogued as `volumev3`) in r1.
     pub fn cloud() -> Self {
         let host = Self::default();
         let endpoint =
@@ -99,6 +112,13 @@ impl FakeHost {
             201,
             &[("x-subject-token", "tok-1")],
             &body,
+        );
+        host.on(
+            "GET",
+            "http://q:9696/",
+            200,
+            &[],
+            &versions(&[("v2.0", "CURRENT", NETWORK)]),
         );
         host
     }

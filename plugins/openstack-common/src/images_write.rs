@@ -75,7 +75,12 @@ impl<H: Host> Session<'_, H> {
             .and_then(Value::as_str)
             .and_then(split_object_id);
         if let Some((container, object)) = staged
-            && self.endpoint(crate::object_store::OBJECT_STORE).is_ok()
+            && crate::catalog::endpoint(
+                &self.token.catalog,
+                &self.config,
+                crate::object_store::OBJECT_STORE,
+            )
+            .is_ok()
         {
             let removed = match self.object_is_ours(container, object) {
                 Ok(true) => self.delete_object(container, object),

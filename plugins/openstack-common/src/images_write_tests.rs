@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::fake::FakeHost;
+use crate::fake::{FakeHost, versions};
 use crate::oaktree::cloud::http::Request;
 use crate::oaktree::cloud::types::CallContext;
 
@@ -39,6 +39,9 @@ fn cloud() -> FakeHost {
         {"type": "object-store", "endpoints": [{"interface": "public", "region": "r1", "url": SWIFT}]}
     ]}});
     host.on("POST", TOKENS, 201, &[("x-subject-token", "tok")], &body);
+    // glance's root answers its version list with 300.
+    let image = versions(&[("v2.16", "CURRENT", "http://g/image/v2/")]);
+    host.on("GET", "http://g/image/", 300, &[], &image);
     host
 }
 

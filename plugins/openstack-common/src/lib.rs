@@ -8,7 +8,8 @@
 //! `image_api_use_tasks`, `floating_ip_source`), which the host merges into every call.
 //!
 //! Modules: `config` (call-context config), `auth` (keystone tokens and their cache; v2.0 in
-//! `auth_v2`), `catalog` (endpoint selection), `client` (HTTP errors and pagination),
+//! `auth_v2`), `catalog` (endpoint selection), `endpoint_version` and `discovery` (which API
+//! version's URL requests go to), `client` (HTTP errors and pagination),
 //! `convert` (vendor JSON → WIT records), `driver` (the per-call [`driver::Session`] and
 //! reads), one module per group of writes (`servers_write`, `floating_ips`, `keypairs`,
 //! `security_groups`, `subnets`, `volumes`, `images_write` with `object_store` for swift),
@@ -30,7 +31,9 @@ pub mod client;
 pub mod config;
 pub mod convert;
 pub mod convert_write;
+mod discovery;
 pub mod driver;
+pub mod endpoint_version;
 mod fields;
 mod floating_ips;
 pub mod host;
