@@ -1,5 +1,5 @@
-//! A client generated from proto/ in another language (Python, grpcio-tools) lists servers
-//! everywhere with their locations.
+//! A client generated from proto/ in another language (Python, grpcio-tools, every proto
+//! file) lists servers everywhere with their locations, and the daemon's operations.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -7,7 +7,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use oaktree_simcloud::SimConfig;
-use oaktree_tests::{World, python, repo_root};
+use oaktree_tests::proto::{CloudRegion, CreateServerRequest, OperationState};
+use oaktree_tests::{World, drain_operation, finished, python, repo_root};
 
 /// Runs a command with a bound on its duration; returns stdout or fails with stderr.
 async fn run(mut command: Command, limit: Duration) -> String {
@@ -53,10 +54,9 @@ fn command_with_pipes(command: &mut Command) -> Command {
     copy
 }
 
-#[tokio::test]
-async fn the_python_client_lists_servers_everywhere_with_their_locations() {
-    let config = SimConfig::demo();
-    let world = World::start(config.clone()).await.unwrap();
+/// Generates the Python client into the world's scratch directory; returns the interpreter
+/// and the directory.
+async fn generate(world: &World) -> (std::path::PathBuf, std::path::PathBuf) {
     let python = python();
     assert!(
         python.exists(),
@@ -70,6 +70,14 @@ async fn the_python_client_lists_servers_everywhere_with_their_locations() {
         .arg(&gen_dir)
         .env("PYTHON", &python);
     run(generate, Duration::from_secs(120)).await;
+    (python, gen_dir)
+}
+
+#[tokio::test]
+async fn the_python_client_lists_servers_everywhere_with_their_locations() {
+    let config = SimConfig::demo();
+    let world = World::start(config.clone()).await.unwrap();
+    let (python, gen_dir) = generate(&world).await;
 
     let mut list = Command::new(&python);
     list.arg(repo_root().join("examples/python/list_servers.py"))
@@ -100,4 +108,55 @@ async fn the_python_client_lists_servers_everywhere_with_their_locations() {
             .all(|s| s["kind"].as_str().unwrap().ends_with("OK")),
         "{statuses:?}"
     );
+}
+
+#[tokio::test]
+async fn the_python_client_lists_operations_with_each_locations_status() {
+    let config = SimConfig::demo();
+    let world = World::start(config.clone()).await.unwrap();
+    let (cloud, region) = (&config.clouds[0].name, &config.clouds[0].regions[0].name);
+    let inventory = world.sim.inventory(cloud, region).unwrap();
+    let mut operations = world.operations().await;
+    let events = operations
+        .create_server(CreateServerRequest {
+            location: Some(CloudRegion {
+                cloud: cloud.clone(),
+                region: region.clone(),
+            }),
+            name: "from-rust".into(),
+            image: inventory.images[0].id.clone(),
+            flavor: inventory.flavors[0].id.clone(),
+            wait: false,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let booted = finished(&drain_operation(events, Duration::from_secs(60)).await);
+    assert_eq!(booted.state(), OperationState::Succeeded, "{booted:?}");
+    let (python, gen_dir) = generate(&world).await;
+
+    let mut list = Command::new(&python);
+    list.arg(repo_root().join("examples/python/list_operations.py"))
+        .args(["--addr", &world.daemon.addr.to_string(), "--json", "--gen"])
+        .arg(&gen_dir);
+    let output = run(list, Duration::from_secs(60)).await;
+    let answer: serde_json::Value = serde_json::from_str(&output)
+        .unwrap_or_else(|e| panic!("the client printed no JSON ({e}):\n{output}"));
+
+    let listed = answer["operations"].as_array().unwrap();
+    let op = listed
+        .iter()
+        .find(|op| op["id"] == booted.id.as_str())
+        .unwrap_or_else(|| panic!("operation {} is listed: {answer}", booted.id));
+    assert_eq!(op["kind"], "create-server");
+    assert_eq!(op["state"], "SUCCEEDED");
+    let location = &op["locations"][0];
+    assert_eq!(location["cloud"], cloud.as_str());
+    assert_eq!(location["kind"], "OK", "{location}");
+    assert!(
+        location["http_attempts"].as_u64().unwrap() > 0,
+        "{location}"
+    );
+    assert_eq!(answer["cleanup"], serde_json::json!([]));
 }

@@ -20,6 +20,7 @@ pub mod federation;
 pub mod grpc;
 pub mod limits;
 pub mod location;
+pub mod logging;
 pub mod metrics;
 pub mod operations;
 pub mod plugin;

@@ -2,8 +2,8 @@
 //!
 //! - `GET /_admin/clouds/{cloud}/regions/{region}/lifecycle` → the region's [`Lifecycle`].
 //! - `PUT` the same path with any of `build_ms`, `delete_ms`, `volume_ms`, `server_quota`
-//!   (a number, or `null` for unlimited) and `boot_fault` (`"none"`, `"all"`, `{"next": N}`);
-//!   omitted keys keep their value → 200 with the new state.
+//!   (a number, or `null` for unlimited), `boot_fault` (`"none"`, `"all"`, `{"next": N}`) and
+//!   `public_address` (a boolean); omitted keys keep their value → 200 with the new state.
 
 use std::sync::Arc;
 
@@ -18,12 +18,13 @@ use crate::lifecycle::Lifecycle;
 use crate::reply;
 use crate::state::SimState;
 
-const KEYS: [&str; 5] = [
+const KEYS: [&str; 6] = [
     "build_ms",
     "delete_ms",
     "volume_ms",
     "server_quota",
     "boot_fault",
+    "public_address",
 ];
 
 /// `current` with the keys of `update` applied; the error names the offending key.
@@ -102,5 +103,13 @@ mod tests {
             None
         );
         assert!(apply(current, json!({"nope": 1}).as_object().unwrap()).is_err());
+    }
+
+    #[test]
+    fn servers_can_be_given_a_public_address_of_their_own() {
+        let update = json!({"public_address": true});
+        let changed = apply(Lifecycle::default(), update.as_object().unwrap()).unwrap();
+        assert!(changed.public_address);
+        assert!(!Lifecycle::default().public_address);
     }
 }

@@ -29,6 +29,10 @@ pub struct Lifecycle {
     pub server_quota: Option<usize>,
     /// Which boots end in `ERROR`.
     pub boot_fault: BootFault,
+    /// Servers booted here also get a routable address of their own (nova's `accessIPv4`)
+    /// once built, as on clouds that put every server on a public network; floating IPs
+    /// stay available, so a client cannot tell in advance that it needs none.
+    pub public_address: bool,
 }
 
 impl Default for Lifecycle {
@@ -39,6 +43,7 @@ impl Default for Lifecycle {
             volume_ms: 500,
             server_quota: None,
             boot_fault: BootFault::None,
+            public_address: false,
         }
     }
 }

@@ -157,8 +157,19 @@ fn live_server(target: &RegionState, live: &LiveData, server: &crate::live::Live
         body["OS-SRV-USG:launched_at"] = Value::Null;
     } else {
         body["addresses"] = addresses(target, live, str_field(&server.body, "id"));
+        if built && live.times.public_address {
+            body["accessIPv4"] = json!(public_address(str_field(&server.body, "id")));
+        }
     }
     body
+}
+
+/// A routable address (TEST-NET-3, 203.0.113.0/24) of a server's own, from its id.
+fn public_address(server_id: &str) -> String {
+    format!(
+        "203.0.113.{}",
+        2 + crate::ids::hash64(7, &[server_id]) % 250
+    )
 }
 
 /// Nova's `addresses`: per network name, the port's fixed IPs then its floating IPs.

@@ -3,8 +3,10 @@
 //!
 //! - On a terminal, one live line per location (phase, a progress bar for uploads and
 //!   conversions, the message), redrawn in place; elsewhere, a line whenever a location's
-//!   phase changes or its progress passes another tenth.
-//! - Server status changes (BUILD 40%, ACTIVE) print as status lines.
+//!   phase or message changes or its progress passes another tenth.
+//! - Server status changes (BUILD 40%, ACTIVE) print as status lines, once each: the daemon
+//!   reports a server again after auto IP and at the end, and the location's phase repeats
+//!   the status, but a line that says nothing new is not printed.
 //! - At the end, a summary table per location, the servers or images made, and what was
 //!   cleaned up. Exit status: 0 when the operation succeeded, 3 when it failed or only
 //!   partly succeeded, 1 when the call itself failed.
@@ -313,14 +315,17 @@ fn state_name(state: OperationState) -> String {
 
 fn where_(location: Option<&CloudRegion>) -> String {
     location
-        .map(|l| {
-            if l.region.is_empty() {
-                l.cloud.clone()
-            } else {
-                format!("{}/{}", l.cloud, l.region)
-            }
-        })
+        .map(|l| place(&l.cloud, &l.region))
         .unwrap_or_default()
+}
+
+/// `cloud/region`, or the cloud alone when it has no regions.
+fn place(cloud: &str, region: &str) -> String {
+    if region.is_empty() {
+        cloud.to_owned()
+    } else {
+        format!("{cloud}/{region}")
+    }
 }
 
 /// A text bar for `done` of `total`.
@@ -388,13 +393,19 @@ fn describe_event(event: &OperationEvent) -> String {
     }
 }
 
+/// What a location or server line last said, to print only what is new.
+type Shown = (String, String, u64);
+
 /// Live progress: one line per location, redrawn in place on a terminal.
 struct Board {
     live: bool,
     lines: BTreeMap<String, String>,
     drawn: usize,
-    /// Per location: last phase and tenth printed (for the line-per-change mode).
-    printed: BTreeMap<String, (String, u64)>,
+    /// Per location: the last (phase or server status, message, tenth) printed, for the
+    /// line-per-change mode.
+    printed: BTreeMap<String, Shown>,
+    /// Per server id: the last (status, progress) printed.
+    servers: BTreeMap<String, (String, u32)>,
 }
 
 impl Board {
@@ -404,36 +415,66 @@ impl Board {
             lines: BTreeMap::new(),
             drawn: 0,
             printed: BTreeMap::new(),
+            servers: BTreeMap::new(),
         }
     }
 
     fn show(&mut self, event: &OperationEvent) -> anyhow::Result<()> {
+        match self.render(event) {
+            Some(text) => emit(&text),
+            None => Ok(()),
+        }
+    }
+
+    /// The text an event adds to the output, if any.
+    fn render(&mut self, event: &OperationEvent) -> Option<String> {
         match &event.event {
             Some(operation_event::Event::Progress(p)) => {
                 let key = where_(p.location.as_ref());
                 if self.live {
                     self.lines.insert(key, progress_line(p));
-                    self.redraw()
-                } else {
-                    let tenth = (p.bytes_done.min(p.bytes_total) * 10)
-                        .checked_div(p.bytes_total)
-                        .unwrap_or(0);
-                    let now = (p.phase.clone(), tenth);
-                    if self.printed.get(&key) != Some(&now) {
-                        self.printed.insert(key, now);
-                        emit(&format!("{}\n", progress_line(p)))?;
-                    }
-                    Ok(())
+                    return Some(self.redraw());
                 }
+                let tenth = (p.bytes_done.min(p.bytes_total) * 10)
+                    .checked_div(p.bytes_total)
+                    .unwrap_or(0);
+                // A byte count's message changes with every chunk: its tenths mark progress.
+                let message = if p.bytes_total > 0 {
+                    String::new()
+                } else {
+                    p.message.clone()
+                };
+                let now = (p.phase.clone(), message, tenth);
+                (self.printed.get(&key) != Some(&now)).then(|| {
+                    self.printed.insert(key, now);
+                    format!("{}\n", progress_line(p))
+                })
             }
-            Some(operation_event::Event::Server(_)) if !self.live => {
-                emit(&format!("{}\n", describe_event(event)))
+            Some(operation_event::Event::Server(s)) if !self.live => {
+                let now = (s.status.clone(), s.progress);
+                if self.servers.get(&s.id) == Some(&now) {
+                    return None;
+                }
+                self.servers.insert(s.id.clone(), now);
+                // The location's phase that repeats this status adds nothing either.
+                let percent = if s.progress > 0 {
+                    format!("{}%", s.progress)
+                } else {
+                    String::new()
+                };
+                let key = s
+                    .location
+                    .as_ref()
+                    .map(|l| place(&l.cloud, &l.region))
+                    .unwrap_or_default();
+                self.printed.insert(key, (s.status.clone(), percent, 0));
+                Some(format!("{}\n", describe_event(event)))
             }
-            _ => Ok(()),
+            _ => None,
         }
     }
 
-    fn redraw(&mut self) -> anyhow::Result<()> {
+    fn redraw(&mut self) -> String {
         let mut text = String::new();
         if self.drawn > 0 {
             text.push_str(&format!("\x1b[{}A", self.drawn));
@@ -444,7 +485,7 @@ impl Board {
             text.push('\n');
         }
         self.drawn = self.lines.len();
-        emit(&text)
+        text
     }
 }
 
@@ -522,7 +563,7 @@ fn summary(op: &Operation) -> String {
         out.push_str(&images.render());
     }
     if !op.cleanup.is_empty() {
-        out.push_str("\ncleaned up after the failure:\n");
+        out.push_str("\ncleaned up (what the operation created and no longer needs):\n");
         out.push_str(&cleanup_table(&op.cleanup));
     }
     out
@@ -587,6 +628,72 @@ mod tests {
         assert_eq!(bar(50, 100), "[##########..........]  50%");
         assert_eq!(bar(300, 100), "[####################] 100%");
         assert_eq!(bar(5, 0), "");
+    }
+
+    fn progress(phase: &str, message: &str) -> OperationEvent {
+        OperationEvent {
+            event: Some(operation_event::Event::Progress(proto::LocationProgress {
+                location: Some(CloudRegion {
+                    cloud: "alpha".into(),
+                    region: "one".into(),
+                }),
+                phase: phase.into(),
+                message: message.into(),
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+    }
+
+    fn server(status: &str, progress: u32) -> OperationEvent {
+        OperationEvent {
+            event: Some(operation_event::Event::Server(proto::Server {
+                location: Some(proto::Location {
+                    cloud: "alpha".into(),
+                    region: "one".into(),
+                    ..Default::default()
+                }),
+                id: "s-1".into(),
+                status: status.into(),
+                progress,
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_boot_with_auto_ip_prints_the_active_line_once() {
+        // The events of a boot with auto IP, as the daemon sends them.
+        let events = [
+            progress("resolving", "image, flavor and networks"),
+            progress("booting", ""),
+            server("BUILD", 0),
+            progress("BUILD", ""),
+            server("BUILD", 40),
+            progress("BUILD", "40%"),
+            server("ACTIVE", 0),
+            progress("ACTIVE", ""),
+            progress("auto-ip", "attaching 203.0.113.9"),
+            server("ACTIVE", 0),
+            progress("ACTIVE", "public address 203.0.113.9"),
+            server("ACTIVE", 0),
+        ];
+        let mut board = Board::new(false);
+        let out: String = events.iter().filter_map(|e| board.render(e)).collect();
+        let lines: Vec<&str> = out.lines().collect();
+        let active = lines
+            .iter()
+            .filter(|l| l.contains("server s-1 ACTIVE"))
+            .count();
+        assert_eq!(active, 1, "{out}");
+        assert_eq!(
+            lines.iter().filter(|l| l.contains("BUILD")).count(),
+            2,
+            "BUILD and BUILD 40%, each once: {out}"
+        );
+        assert!(out.contains("public address 203.0.113.9"), "{out}");
+        assert_eq!(lines.len(), 7, "{out}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Each resource kind's part in federation: which driver function lists it, and how to read
-//! its id, name, placement and filterable fields.
+//! Each resource kind's part in federation: which driver functions list it and get one by
+//! id, what an id of it looks like, and how to read its id, name, placement and filterable
+//! fields.
 //!
 //! Kinds: images, flavors, servers, networks, floating IPs, keypairs, security groups (with
 //! their rules), subnets and volumes.
@@ -77,12 +78,43 @@ pub trait ResourceKind: Send + Sync + 'static {
     fn cache(caches: &Caches) -> &Cache<Listing<Self::Item>>;
 
     fn list(call: &DriverCall) -> impl Future<Output = Result<Vec<Self::Item>, CallError>> + Send;
+    /// The capability a driver declares when it can read one item by id.
+    const GET: wit::Capability;
+    /// Reads one item by id (the driver's get-*): one request where a listing takes pages.
+    fn get(
+        call: &DriverCall,
+        id: &str,
+    ) -> impl Future<Output = Result<Self::Item, CallError>> + Send;
+    /// Whether `value` could be an id of this kind at some location, so that a get asks
+    /// the driver's get-* before it lists. Names and globs go to the listing.
+    fn could_be_id(value: &str) -> bool {
+        looks_like_id(value)
+    }
     fn id(item: &Self::Item) -> &str;
     fn name(item: &Self::Item) -> &str;
     fn placement(item: &Self::Item) -> &wit::Placement;
     /// A field's value as text for property filters: named fields first (as in the proto
     /// message), then `zone` and `project_id`, then the `properties` map.
     fn field(item: &Self::Item, key: &str) -> Option<String>;
+}
+
+/// Whether `value` has the shape of a cloud-assigned id: a UUID (OpenStack servers, images,
+/// networks, ...), 32 hex digits (keystone-style), or an AWS id (`i-0abc…`, `ami-…`,
+/// `vol-…`: a lowercase prefix, a dash, 8 or 17 hex digits). Anything else (names, globs,
+/// flavor names such as `m1.small`) is looked up in the listing.
+pub fn looks_like_id(value: &str) -> bool {
+    let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let uuid = value.len() == 36
+        && value.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+        && value.split('-').all(hex);
+    let bare = value.len() == 32 && hex(value);
+    let aws = value.split_once('-').is_some_and(|(prefix, rest)| {
+        (1..=12).contains(&prefix.len())
+            && prefix.bytes().all(|b| b.is_ascii_lowercase())
+            && matches!(rest.len(), 8 | 17)
+            && hex(rest)
+    });
+    uuid || bare || aws
 }
 
 fn placement_field(placement: &wit::Placement, key: &str) -> Option<String> {
@@ -122,6 +154,10 @@ impl ResourceKind for Images {
     async fn list(call: &DriverCall) -> Result<Vec<wit::Image>, CallError> {
         call.list_images().await
     }
+    const GET: wit::Capability = wit::Capability::GetImage;
+    async fn get(call: &DriverCall, id: &str) -> Result<wit::Image, CallError> {
+        call.get_image(id).await
+    }
     fn id(item: &wit::Image) -> &str {
         &item.id
     }
@@ -160,6 +196,10 @@ impl ResourceKind for Flavors {
     async fn list(call: &DriverCall) -> Result<Vec<wit::Flavor>, CallError> {
         call.list_flavors().await
     }
+    const GET: wit::Capability = wit::Capability::GetFlavor;
+    async fn get(call: &DriverCall, id: &str) -> Result<wit::Flavor, CallError> {
+        call.get_flavor(id).await
+    }
     fn id(item: &wit::Flavor) -> &str {
         &item.id
     }
@@ -194,6 +234,10 @@ impl ResourceKind for Servers {
 
     async fn list(call: &DriverCall) -> Result<Vec<wit::Server>, CallError> {
         call.list_servers().await
+    }
+    const GET: wit::Capability = wit::Capability::GetServer;
+    async fn get(call: &DriverCall, id: &str) -> Result<wit::Server, CallError> {
+        call.get_server(id).await
     }
     fn id(item: &wit::Server) -> &str {
         &item.id
@@ -243,6 +287,10 @@ impl ResourceKind for Networks {
     async fn list(call: &DriverCall) -> Result<Vec<wit::Network>, CallError> {
         call.list_networks().await
     }
+    const GET: wit::Capability = wit::Capability::GetNetwork;
+    async fn get(call: &DriverCall, id: &str) -> Result<wit::Network, CallError> {
+        call.get_network(id).await
+    }
     fn id(item: &wit::Network) -> &str {
         &item.id
     }
@@ -276,6 +324,10 @@ impl ResourceKind for FloatingIps {
 
     async fn list(call: &DriverCall) -> Result<Vec<wit::FloatingIp>, CallError> {
         call.list_floating_ips().await
+    }
+    const GET: wit::Capability = wit::Capability::GetFloatingIp;
+    async fn get(call: &DriverCall, id: &str) -> Result<wit::FloatingIp, CallError> {
+        call.get_floating_ip(id).await
     }
     fn id(item: &wit::FloatingIp) -> &str {
         &item.id
@@ -321,6 +373,17 @@ impl ResourceKind for Keypairs {
         }
         Ok(keypairs)
     }
+    const GET: wit::Capability = wit::Capability::GetKeypair;
+    /// Like listings, a get never carries a private key: it is cached too.
+    async fn get(call: &DriverCall, name: &str) -> Result<wit::Keypair, CallError> {
+        let mut keypair = call.get_keypair(name).await?;
+        keypair.private_key = None;
+        Ok(keypair)
+    }
+    /// A keypair's name is its id: any exact name can be got directly.
+    fn could_be_id(value: &str) -> bool {
+        !value.is_empty() && !value.contains(['*', '?', '[', ']'])
+    }
     /// A keypair's name is its id.
     fn id(item: &wit::Keypair) -> &str {
         &item.name
@@ -354,6 +417,10 @@ impl ResourceKind for SecurityGroups {
     async fn list(call: &DriverCall) -> Result<Vec<wit::SecurityGroup>, CallError> {
         call.list_security_groups().await
     }
+    const GET: wit::Capability = wit::Capability::GetSecurityGroup;
+    async fn get(call: &DriverCall, id: &str) -> Result<wit::SecurityGroup, CallError> {
+        call.get_security_group(id).await
+    }
     fn id(item: &wit::SecurityGroup) -> &str {
         &item.id
     }
@@ -384,6 +451,10 @@ impl ResourceKind for Subnets {
 
     async fn list(call: &DriverCall) -> Result<Vec<wit::Subnet>, CallError> {
         call.list_subnets().await
+    }
+    const GET: wit::Capability = wit::Capability::GetSubnet;
+    async fn get(call: &DriverCall, id: &str) -> Result<wit::Subnet, CallError> {
+        call.get_subnet(id).await
     }
     fn id(item: &wit::Subnet) -> &str {
         &item.id
@@ -420,6 +491,10 @@ impl ResourceKind for Volumes {
     async fn list(call: &DriverCall) -> Result<Vec<wit::Volume>, CallError> {
         call.list_volumes().await
     }
+    const GET: wit::Capability = wit::Capability::GetVolume;
+    async fn get(call: &DriverCall, id: &str) -> Result<wit::Volume, CallError> {
+        call.get_volume(id).await
+    }
     fn id(item: &wit::Volume) -> &str {
         &item.id
     }
@@ -440,5 +515,46 @@ impl ResourceKind for Volumes {
             "description" => Some(item.description.clone()),
             _ => placement_field(&item.placement, key).or_else(|| property(&item.properties, key)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_of_openstack_keystone_and_aws_look_like_ids() {
+        for id in [
+            "3f2a4c1e-9b7d-4e2a-8c1f-0a9b8c7d6e5f",
+            "0123456789abcdef0123456789ABCDEF",
+            "i-0123456789abcdef0",
+            "ami-12345678",
+            "eipalloc-0a1b2c3d4e5f60718",
+        ] {
+            assert!(looks_like_id(id), "{id}");
+        }
+    }
+
+    #[test]
+    fn names_globs_and_flavor_names_do_not_look_like_ids() {
+        for value in [
+            "web-1",
+            "web-*",
+            "m1.small",
+            "1",
+            "3f2a4c1e-9b7d-4e2a-8c1f-0a9b8c7d6e5",
+            "3f2a4c1e-9b7d-4e2a-8c1f-0a9b8c7d6e5g",
+            "i-xyz",
+            "Ubuntu-12345678",
+        ] {
+            assert!(!looks_like_id(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn any_exact_keypair_name_is_its_id_but_a_glob_is_not() {
+        assert!(Keypairs::could_be_id("deploy key"));
+        assert!(!Keypairs::could_be_id("deploy-*"));
+        assert!(!Servers::could_be_id("web-1"));
     }
 }

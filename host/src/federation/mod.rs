@@ -5,11 +5,13 @@
 //! 3. each answer is stamped with its Location, filtered ([`filter`]) and reported with one
 //!    [`LocationStatus`] per target, so partial failure is visible, never silent.
 //!
+//! A get asks by id first when the value could be one ([`fetch`]), else lists and filters.
 //! [`kinds`] adapts each resource kind (images, flavors, servers, networks) to this flow.
 //! A location's whole listing goes through the kind's cache (TTL, single-flight,
 //! stale-while-refresh; see [`crate::cache`]) before it is filtered, so filters and
 //! selectors share cached answers.
 
+pub mod fetch;
 pub mod filter;
 pub mod gather;
 pub mod kinds;

@@ -20,6 +20,8 @@ pub enum StatusKind {
     Internal,
     Unsupported,
     NotFound,
+    /// The cloud accepted the request but what it made failed there (a server in ERROR).
+    CloudFault,
 }
 
 /// Where a location's answer came from; mirrors `oaktree.v1.CacheSource`.
@@ -50,6 +52,7 @@ impl StatusKind {
             StatusKind::Internal => "internal",
             StatusKind::Unsupported => "unsupported",
             StatusKind::NotFound => "not_found",
+            StatusKind::CloudFault => "cloud_fault",
         }
     }
 }
@@ -109,6 +112,23 @@ impl LocationStatus {
             item_count: 0,
             elapsed,
             retry_after_ms,
+            limiter_wait: Duration::ZERO,
+            http_attempts: 0,
+            source: AnswerSource::Cloud,
+            ignored_failure: None,
+        }
+    }
+
+    /// The cloud accepted the request but what it made failed there; `fault` is the
+    /// cloud's own account of why.
+    pub fn cloud_fault(at: CloudRegion, fault: String, elapsed: Duration) -> Self {
+        Self {
+            at,
+            kind: StatusKind::CloudFault,
+            message: fault,
+            item_count: 0,
+            elapsed,
+            retry_after_ms: None,
             limiter_wait: Duration::ZERO,
             http_attempts: 0,
             source: AnswerSource::Cloud,

@@ -65,6 +65,7 @@ fn status_kind(kind: StatusKind) -> proto::StatusKind {
         StatusKind::Internal => proto::StatusKind::Internal,
         StatusKind::Unsupported => proto::StatusKind::Unsupported,
         StatusKind::NotFound => proto::StatusKind::NotFound,
+        StatusKind::CloudFault => proto::StatusKind::CloudFault,
     }
 }
 
@@ -82,6 +83,7 @@ pub fn status_kinds(kinds: &[i32]) -> Vec<StatusKind> {
             proto::StatusKind::Internal => Some(StatusKind::Internal),
             proto::StatusKind::Unsupported => Some(StatusKind::Unsupported),
             proto::StatusKind::NotFound => Some(StatusKind::NotFound),
+            proto::StatusKind::CloudFault => Some(StatusKind::CloudFault),
             proto::StatusKind::Ok | proto::StatusKind::Unspecified => None,
         })
         .collect()

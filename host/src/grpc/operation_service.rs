@@ -114,7 +114,8 @@ impl OperationService for OperationApi {
     ) -> Result<Response<Self::DeleteServerStream>, Status> {
         let request = request.into_inner();
         request.check_bounds()?;
-        let request = convert_ops::delete_server(request)?;
+        let mut request = convert_ops::delete_server(request)?;
+        request.server = self.operations.resolve_server_to_delete(&request).await?;
         let handle = self.operations.delete_server(request)?;
         Ok(Response::new(events(&handle)))
     }

@@ -1,6 +1,8 @@
 //! The three shapes every read RPC of `oaktree.v1.CloudService` takes, over any
-//! [`ResourceKind`]: a unary list, a streamed list and a get. Each validates and converts the
-//! request, asks the federation, and converts items and statuses back.
+//! [`ResourceKind`]: a unary list, a streamed list and a get (by id through the driver's
+//! get-* when the value could be an id, else by listing; see `federation::fetch`). Each
+//! validates and converts the request, asks the federation, and converts items and statuses
+//! back.
 
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
@@ -68,7 +70,7 @@ impl CloudApi {
         let options = convert::options(request.options);
         let (found, statuses) = self
             .federation
-            .get::<K>(&selector, &request.name_or_id, &options, deadline)
+            .find::<K>(&selector, &request.name_or_id, &options, deadline)
             .await?;
         Ok((to_message(found), convert::statuses(&statuses)))
     }

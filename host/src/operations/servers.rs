@@ -5,12 +5,18 @@
 //! 2. `create-server`; the server is recorded for cleanup (unless `keep_failed`).
 //! 3. With auto IP on a cloud whose driver declares the `floating` model, a floating IP is
 //!    found (an unattached one is reused) or allocated *while the server builds*.
-//! 4. Poll `get-server` until ACTIVE or ERROR or the deadline, streaming every change.
-//! 5. On ACTIVE, attach the floating IP and poll until the server shows it.
+//! 4. Poll `get-server` until ACTIVE or ERROR or the deadline, streaming every change. A
+//!    server in ERROR is the cloud's failure (status kind CLOUD_FAULT, with its fault).
+//! 5. On ACTIVE, attach the floating IP and poll until the server shows it; a server that
+//!    came up with a public address of its own needs none, and one allocated for it is
+//!    released at once.
 //! 6. Any failure deletes what step 2 and 3 created, through the cleanup ledger.
 //!
-//! Delete: resolve the server afresh, optionally delete its floating IPs, `delete-server`,
-//! then poll until the cloud no longer has it (not-found or DELETED).
+//! Delete: the name is resolved before the operation starts (several matches or none fail
+//! the call, as a Get does); then the server is read afresh, its floating IPs optionally
+//! deleted, `delete-server` sent, and the cloud polled until it no longer has it.
+//!
+//! Every location's final status counts the HTTP attempts of all its calls ([`CallTally`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +29,7 @@ use super::{OperationHandle, Operations};
 use crate::error::Error;
 use crate::federation::gather::stamp;
 use crate::federation::kinds::{Flavors, Images, Networks, Servers};
+use crate::federation::locate::CallTally;
 use crate::federation::{CallOptions, LocationStatus, ResourceKind, Selector, Target};
 use crate::location::{CloudRegion, Located};
 use crate::plugin::bindings::wit;
@@ -70,13 +77,31 @@ struct Site {
     target: Target,
     plugin: Arc<LoadedPlugin>,
     deadline: Instant,
+    /// What this location's calls cost, for its status.
+    tally: CallTally,
 }
 
 impl Site {
     fn call(&self) -> DriverCall {
         let deadline = self.deadline.min(Instant::now() + CALL_DEADLINE);
-        self.federation
-            .driver_call(&self.target, self.plugin.clone(), deadline)
+        self.tally.track(
+            self.federation
+                .driver_call(&self.target, self.plugin.clone(), deadline),
+        )
+    }
+
+    /// The location's final status, with the HTTP attempts of every call it made.
+    fn status(&self, outcome: Result<(), &BootFailure>, elapsed: Duration) -> LocationStatus {
+        let at = self.target.at.clone();
+        let mut status = match outcome {
+            Ok(()) => LocationStatus::ok(at, 1, elapsed),
+            Err(BootFailure::Call(error)) => LocationStatus::failed(at, error, elapsed),
+            Err(fault @ BootFailure::ServerError { .. }) => {
+                LocationStatus::cloud_fault(at, fault.to_string(), elapsed)
+            }
+        };
+        self.tally.stamp(&mut status);
+        status
     }
 
     fn located<T>(&self, resource: T, placement: &wit::Placement) -> Located<T> {
@@ -99,15 +124,27 @@ impl Site {
         let deadline = self.deadline.min(Instant::now() + CALL_DEADLINE);
         match self
             .federation
-            .get::<K>(&selector, name_or_id, &CallOptions::default(), deadline)
+            .find::<K>(&selector, name_or_id, &CallOptions::default(), deadline)
             .await
         {
-            Ok((found, _)) => Ok(K::id(&found.resource).to_owned()),
+            Ok((found, statuses)) => {
+                self.tally.add(&statuses);
+                Ok(K::id(&found.resource).to_owned())
+            }
             Err(error) => Err(CallError::Driver(wit::Error::Invalid(format!(
                 "{field}: {error}"
             )))),
         }
     }
+}
+
+/// Why a boot failed: a call failed, or the cloud built the server and it went to ERROR.
+#[derive(Debug, thiserror::Error)]
+enum BootFailure {
+    #[error(transparent)]
+    Call(#[from] CallError),
+    #[error("server {id} went to ERROR: {fault}")]
+    ServerError { id: String, fault: String },
 }
 
 impl Operations {
@@ -176,11 +213,10 @@ impl Operations {
         let op = handle.clone();
         tokio::spawn(async move {
             let started = Instant::now();
-            let at = site.target.at.clone();
-            let status = match delete(&site, &op, &request).await {
-                Ok(()) => LocationStatus::ok(at, 1, started.elapsed()),
-                Err(error) => LocationStatus::failed(at, &error, started.elapsed()),
-            };
+            let outcome = delete(&site, &op, &request)
+                .await
+                .map_err(BootFailure::from);
+            let status = site.status(outcome.as_ref().map(|_| ()), started.elapsed());
             site.federation.forget::<Servers>(&site.target.at);
             op.finish_location(status);
             op.finish(None);
@@ -208,6 +244,7 @@ impl Operations {
             target,
             plugin,
             deadline: Instant::now() + timeout,
+            tally: CallTally::default(),
         };
         if !site.offers(needs) {
             return Err(Error::InvalidArgument {
@@ -228,7 +265,7 @@ impl Operations {
         op: &OperationHandle,
         request: &CreateServer,
         created: &mut Vec<Created>,
-    ) -> Result<Option<Located<wit::Server>>, CallError> {
+    ) -> Result<Option<Located<wit::Server>>, BootFailure> {
         let at = &site.target.at;
         op.phase(at, "resolving", "image, flavor and networks");
         let spec = wit::ServerCreate {
@@ -312,8 +349,14 @@ impl Operations {
                 op.phase(at, "ACTIVE", format!("no floating IP: {why}"));
                 server
             }
-            Some(Err(error)) => return Err(error),
-            Some(Ok(_)) if server.public_v4.is_some() => server,
+            Some(Err(error)) => return Err(error.into()),
+            Some(Ok(ip)) if server.public_v4.is_some() => {
+                if ip.allocated {
+                    self.release_unneeded_ip(op, at, &server, &ip.record, created)
+                        .await;
+                }
+                server
+            }
             Some(Ok(ip)) => attach_ip(site, op, &server, &ip.record, request.poll_interval).await?,
         };
         Ok(Some(site.located(server.clone(), &server.placement)))
@@ -324,7 +367,7 @@ impl Operations {
         &self,
         op: &OperationHandle,
         site: &Site,
-        outcome: Result<Option<Located<wit::Server>>, CallError>,
+        outcome: Result<Option<Located<wit::Server>>, BootFailure>,
         created: Vec<Created>,
         started: Instant,
         keep_failed: bool,
@@ -335,7 +378,7 @@ impl Operations {
                 if let Some(server) = server {
                     op.server(server);
                 }
-                op.finish_location(LocationStatus::ok(at, 1, started.elapsed()));
+                op.finish_location(site.status(Ok(()), started.elapsed()));
             }
             Err(error) => {
                 tracing::warn!(operation = op.id(), %at, %error, "server operation failed; cleaning up");
@@ -355,10 +398,64 @@ impl Operations {
                 }
                 op.cleanup(entries);
                 site.federation.forget::<Servers>(&at);
-                op.finish_location(LocationStatus::failed(at, &error, started.elapsed()));
+                op.finish_location(site.status(Err(&error), started.elapsed()));
             }
         }
         op.finish(None);
+    }
+
+    /// Deletes a floating IP this boot allocated for a server that came up with a public
+    /// address of its own (through the ledger: a failed delete is retried, never leaked),
+    /// and takes it off the operation's created list.
+    async fn release_unneeded_ip(
+        &self,
+        op: &OperationHandle,
+        at: &CloudRegion,
+        server: &wit::Server,
+        ip: &wit::FloatingIp,
+        created: &mut Vec<Created>,
+    ) {
+        let item = Created {
+            at: at.clone(),
+            kind: "floating-ip".to_owned(),
+            id: ip.id.clone(),
+        };
+        created.retain(|c| *c != item);
+        op.phase(
+            at,
+            "auto-ip",
+            format!(
+                "releasing floating IP {}: the server has public address {}",
+                ip.floating_address,
+                server.public_v4.as_deref().unwrap_or_default()
+            ),
+        );
+        let entries = self.ledger.clean(&op.id(), vec![item]).await;
+        op.cleanup(entries);
+    }
+
+    /// The id of the server a delete names, resolved at its location before the operation
+    /// starts: a name several servers share fails with the candidates (INVALID_ARGUMENT),
+    /// none with NOT_FOUND, as a Get does.
+    pub async fn resolve_server_to_delete(&self, request: &DeleteServer) -> Result<String, Error> {
+        if request.server.is_empty() {
+            return Err(Error::InvalidArgument {
+                field: "server".to_owned(),
+                message: "name the server to delete, by name or id".to_owned(),
+            });
+        }
+        let target = self.federation.target("location", &request.at)?;
+        let selector = Selector::one(&target.at.cloud, &target.at.region);
+        let fresh = CallOptions {
+            bypass_cache: true,
+            ..CallOptions::default()
+        };
+        let deadline = Instant::now() + request.timeout.min(CALL_DEADLINE);
+        let (found, _) = self
+            .federation
+            .find::<Servers>(&selector, &request.server, &fresh, deadline)
+            .await?;
+        Ok(found.resource.id)
     }
 }
 
@@ -398,19 +495,21 @@ async fn wait_for_status(
     op: &OperationHandle,
     id: &str,
     interval: Duration,
-) -> Result<wit::Server, CallError> {
+) -> Result<wit::Server, BootFailure> {
     let at = &site.target.at;
     let mut last = (String::new(), None);
     let mut failures = 0;
     loop {
         if Instant::now() + interval > site.deadline {
-            return Err(CallError::Driver(wit::Error::Timeout(format!(
-                "server {id} was not ACTIVE before the operation's deadline (last status {})",
-                if last.0.is_empty() {
-                    "unknown"
-                } else {
-                    &last.0
-                }
+            return Err(BootFailure::Call(CallError::Driver(wit::Error::Timeout(
+                format!(
+                    "server {id} was not ACTIVE before the operation's deadline (last status {})",
+                    if last.0.is_empty() {
+                        "unknown"
+                    } else {
+                        &last.0
+                    }
+                ),
             ))));
         }
         tokio::time::sleep(interval).await;
@@ -420,14 +519,14 @@ async fn wait_for_status(
                 server
             }
             Err(CallError::Driver(wit::Error::NotFound(m))) => {
-                return Err(CallError::Driver(wit::Error::NotFound(format!(
-                    "server {id} disappeared while booting: {m}"
+                return Err(BootFailure::Call(CallError::Driver(wit::Error::NotFound(
+                    format!("server {id} disappeared while booting: {m}"),
                 ))));
             }
             Err(error) => {
                 failures += 1;
                 if failures > POLL_FAILURES_TOLERATED {
-                    return Err(error);
+                    return Err(error.into());
                 }
                 op.phase(at, &last.0, format!("poll failed ({error}); retrying"));
                 continue;
@@ -446,13 +545,13 @@ async fn wait_for_status(
         match server.status.as_str() {
             "ACTIVE" => return Ok(server),
             "ERROR" => {
-                let fault = server
-                    .fault
-                    .clone()
-                    .unwrap_or_else(|| "no fault reported".to_owned());
-                return Err(CallError::Driver(wit::Error::Other(format!(
-                    "server {id} went to ERROR: {fault}"
-                ))));
+                return Err(BootFailure::ServerError {
+                    id: id.to_owned(),
+                    fault: server
+                        .fault
+                        .clone()
+                        .unwrap_or_else(|| "the cloud reported no fault".to_owned()),
+                });
             }
             _ => {}
         }
@@ -511,10 +610,16 @@ async fn delete(
     };
     let server = match site
         .federation
-        .get::<Servers>(&selector, &request.server, &fresh, site.deadline)
+        .find::<Servers>(&selector, &request.server, &fresh, site.deadline)
         .await
     {
-        Ok((found, _)) => found.resource,
+        Ok((found, statuses)) => {
+            site.tally.add(&statuses);
+            found.resource
+        }
+        Err(error @ Error::Ambiguous { .. }) => {
+            return Err(CallError::Driver(wit::Error::Invalid(error.to_string())));
+        }
         Err(error) => {
             return Err(CallError::Driver(wit::Error::NotFound(error.to_string())));
         }

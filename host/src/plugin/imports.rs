@@ -304,8 +304,8 @@ impl state_api::Host for HostState {
 
     async fn set(&mut self, key: String, value: Vec<u8>, ttl_ms: Option<u64>) {
         let ttl = ttl_ms.map(Duration::from_millis);
-        if !self.services.state.set(&self.at, &key, value, ttl) {
-            tracing::warn!(plugin = %self.plugin, key, "driver state value too large; not stored");
+        if let Err(error) = self.services.state.try_set(&self.at, &key, value, ttl) {
+            tracing::warn!(plugin = %self.plugin, %error, "driver state not stored");
         }
     }
 

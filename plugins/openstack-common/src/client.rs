@@ -80,6 +80,10 @@ pub fn status_error(service: &str, method: &str, url: &str, response: &Response)
             retry_after_ms: retry_after_ms(&response.headers, &response.body),
             message,
         }),
+        // The service (or this deployment of it) does not offer that method on that URL
+        // (405), or nova's "not implemented" for a feature its driver lacks (501): an answer
+        // about the capability, not an outage to retry or to count against the region.
+        405 | 501 => Error::Unsupported(message),
         500..=599 => Error::Unavailable(message),
         _ => Error::Other(message),
     }

@@ -75,10 +75,12 @@ fn statuses_map_to_the_wit_error_they_mean() {
         (401, "unauthorized"),
         (403, "forbidden"),
         (404, "not-found"),
+        (405, "unsupported"),
         (409, "conflict"),
         (413, "throttled"),
         (429, "throttled"),
         (500, "unavailable"),
+        (501, "unsupported"),
         (503, "unavailable"),
         (302, "other"),
     ];
