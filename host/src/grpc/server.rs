@@ -19,7 +19,9 @@ use crate::proto::operation_service_server::OperationServiceServer;
 /// unary answers of tens of thousands of resources must still fit.
 const MAX_MESSAGE_BYTES: usize = 64 << 20;
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves; then health reports NOT_SERVING (to health watchers
+/// already connected), no new connection or call is accepted, and the calls and streams in
+/// flight are let finish (the caller bounds how long).
 pub async fn serve(
     federation: Arc<Federation>,
     operations: Arc<Operations>,
@@ -43,6 +45,19 @@ pub async fn serve(
     let operation_api = OperationServiceServer::new(OperationApi::new(operations))
         .max_encoding_message_size(MAX_MESSAGE_BYTES)
         .max_decoding_message_size(4 << 20);
+    let reporter = health_reporter.clone();
+    let shutdown = async move {
+        shutdown.await;
+        reporter
+            .set_not_serving::<CloudServiceServer<CloudApi>>()
+            .await;
+        reporter
+            .set_not_serving::<OperationServiceServer<OperationApi>>()
+            .await;
+        reporter
+            .set_service_status("", tonic_health::ServingStatus::NotServing)
+            .await;
+    };
     Server::builder()
         .trace_fn(|request| tracing::info_span!("rpc", method = %request.uri().path()))
         .add_service(health_service)

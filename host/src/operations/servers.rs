@@ -9,6 +9,9 @@
 //! 5. On ACTIVE, attach the floating IP and poll until the server shows it.
 //! 6. Any failure deletes what step 2 and 3 created, through the cleanup ledger.
 //!
+//! Steps 2 and 3 write their intent to the ledger before the create is sent and add the id
+//! when the cloud answers, so a daemon killed meanwhile leaves nothing untracked.
+//!
 //! Delete: resolve the server afresh, optionally delete its floating IPs, `delete-server`,
 //! then poll until the cloud no longer has it (not-found or DELETED).
 
@@ -17,8 +20,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::ledger::Created;
-use super::record::OperationKind;
+use super::ledger::{Created, Ledger};
+use super::record::{Hint, OperationKind};
 use super::{OperationHandle, Operations};
 use crate::error::Error;
 use crate::federation::gather::stamp;
@@ -141,7 +144,7 @@ impl Operations {
         );
         let operations = self.clone();
         let op = handle.clone();
-        tokio::spawn(async move {
+        self.spawn(async move {
             let started = Instant::now();
             let mut created = Vec::new();
             let outcome = operations.boot(&site, &op, &request, &mut created).await;
@@ -174,7 +177,7 @@ impl Operations {
             std::slice::from_ref(&request.at),
         );
         let op = handle.clone();
-        tokio::spawn(async move {
+        self.spawn(async move {
             let started = Instant::now();
             let at = site.target.at.clone();
             let status = match delete(&site, &op, &request).await {
@@ -252,7 +255,25 @@ impl Operations {
             zone: request.zone.clone(),
         };
         op.phase(at, "booting", "");
-        let server = site.call().create_server(&spec).await?;
+        let intent = (!request.keep_failed).then(|| {
+            let hint = Hint {
+                name: request.name.clone(),
+                ..Hint::default()
+            };
+            self.ledger.intend(&op.id(), at, "server", "", hint)
+        });
+        let server = match site.call().create_server(&spec).await {
+            Ok(server) => server,
+            Err(error) => {
+                if let Some(key) = intent {
+                    self.ledger.withdraw(key);
+                }
+                return Err(error);
+            }
+        };
+        if let Some(key) = intent {
+            self.ledger.identify(key, &server.id);
+        }
         site.federation.forget::<Servers>(at);
         let id = server.id.clone();
         if !request.keep_failed {
@@ -276,6 +297,11 @@ impl Operations {
             Some(tokio::spawn(find_or_allocate_ip(
                 site.call(),
                 site.offers(wit::Capability::ListFloatingIps),
+                IntentScope {
+                    ledger: self.ledger.clone(),
+                    operation_id: op.id(),
+                    at: at.clone(),
+                },
             )))
         } else {
             None
@@ -335,7 +361,7 @@ impl Operations {
                 if let Some(server) = server {
                     op.server(server);
                 }
-                op.finish_location(LocationStatus::ok(at, 1, started.elapsed()));
+                op.finish_location(LocationStatus::ok(at.clone(), 1, started.elapsed()));
             }
             Err(error) => {
                 tracing::warn!(operation = op.id(), %at, %error, "server operation failed; cleaning up");
@@ -355,9 +381,15 @@ impl Operations {
                 }
                 op.cleanup(entries);
                 site.federation.forget::<Servers>(&at);
-                op.finish_location(LocationStatus::failed(at, &error, started.elapsed()));
+                op.finish_location(LocationStatus::failed(
+                    at.clone(),
+                    &error,
+                    started.elapsed(),
+                ));
             }
         }
+        // Kept, or cleaned (what could not be deleted is pending now): nothing stays open.
+        self.ledger.release(&op.id(), &at);
         op.finish(None);
     }
 }
@@ -368,28 +400,56 @@ struct FloatingIp {
     allocated: bool,
 }
 
-async fn find_or_allocate_ip(call: DriverCall, can_list: bool) -> Result<FloatingIp, CallError> {
+/// Where an operation writes its intents ahead of a create.
+struct IntentScope {
+    ledger: Arc<Ledger>,
+    operation_id: String,
+    at: CloudRegion,
+}
+
+async fn find_or_allocate_ip(
+    call: DriverCall,
+    can_list: bool,
+    scope: IntentScope,
+) -> Result<FloatingIp, CallError> {
+    let mut existing = Vec::new();
     if can_list {
-        let free = call
-            .list_floating_ips()
-            .await?
-            .into_iter()
+        let listed = call.list_floating_ips().await?;
+        let free = listed
+            .iter()
             .find(|ip| !ip.is_attached && ip.status != "ERROR");
         if let Some(record) = free {
             return Ok(FloatingIp {
-                record,
+                record: record.clone(),
                 allocated: false,
             });
         }
+        existing = listed.into_iter().map(|ip| ip.id).collect();
     }
     let spec = wit::FloatingIpCreate {
         network_id: None,
         server_id: None,
     };
-    Ok(FloatingIp {
-        record: call.create_floating_ip(&spec).await?,
-        allocated: true,
-    })
+    let hint = Hint {
+        existing,
+        ..Hint::default()
+    };
+    let key = scope
+        .ledger
+        .intend(&scope.operation_id, &scope.at, "floating-ip", "", hint);
+    match call.create_floating_ip(&spec).await {
+        Ok(record) => {
+            scope.ledger.identify(key, &record.id);
+            Ok(FloatingIp {
+                record,
+                allocated: true,
+            })
+        }
+        Err(error) => {
+            scope.ledger.withdraw(key);
+            Err(error)
+        }
+    }
 }
 
 /// Polls until ACTIVE (the server) or ERROR/deadline (an error), reporting every change.
