@@ -381,3 +381,105 @@ impl crate::plugin::LedgerSink for OperationLedger {
         self.ledger.settle(&self.operation_id, &self.at, kind, id);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::federation::FederationSettings;
+    use crate::plugin::{Registry, Runtime, RuntimeSettings};
+
+    fn federation() -> Arc<Federation> {
+        let runtime = Arc::new(Runtime::new(RuntimeSettings::default()).unwrap());
+        Arc::new(Federation::new(
+            Arc::new(Registry::new(runtime)),
+            Vec::new(),
+            FederationSettings {
+                max_concurrency: 1,
+                default_deadline: Duration::from_secs(1),
+                profile_map: Default::default(),
+                expirations: Default::default(),
+            },
+        ))
+    }
+
+    fn at() -> CloudRegion {
+        CloudRegion::new("alpha", "one")
+    }
+
+    #[test]
+    fn an_intent_is_on_disk_before_the_create_and_gets_its_id_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(ledger_file::FILE_NAME);
+        let ledger = Ledger::new(federation(), Some(file.clone()));
+        let hint = Hint {
+            name: "web".into(),
+            ..Hint::default()
+        };
+        let key = ledger.intend("op-1", &at(), "server", "", hint);
+
+        let written = ledger_file::load(&file).unwrap();
+        assert_eq!(written.len(), 1);
+        assert!(written[0].open);
+        assert_eq!(
+            (written[0].kind.as_str(), written[0].id.as_str()),
+            ("server", "")
+        );
+        assert_eq!(written[0].name, "web");
+        assert!(written[0].since_unix_ms > 0);
+
+        ledger.identify(key, "srv-1");
+        assert_eq!(ledger_file::load(&file).unwrap()[0].id, "srv-1");
+        ledger.release("op-1", &at());
+        assert!(ledger_file::load(&file).unwrap().is_empty());
+    }
+
+    #[test]
+    fn what_a_dead_process_left_open_is_pending_for_the_next_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(ledger_file::FILE_NAME);
+        let first = Ledger::new(federation(), Some(file.clone()));
+        let key = first.intend("op-1", &at(), "floating-ip", "", Hint::default());
+        first.identify(key, "fip-1");
+        first.intend("op-2", &at(), "object", "images/golden", Hint::default());
+        let withdrawn = first.intend("op-3", &at(), "server", "", Hint::default());
+        first.withdraw(withdrawn);
+        first.settle("op-2", &at(), "object", "images/golden");
+        first.intend("op-2", &at(), "image", "img-1", Hint::default());
+        drop(first);
+
+        let second = Ledger::new(federation(), Some(file.clone()));
+        let pending: Vec<(String, String, String)> = second
+            .entries()
+            .into_iter()
+            .map(|e| (e.operation_id, e.kind, e.id))
+            .collect();
+        assert_eq!(
+            pending,
+            [("op-1", "floating-ip", "fip-1"), ("op-2", "image", "img-1")].map(|(o, k, i)| (
+                o.to_owned(),
+                k.to_owned(),
+                i.to_owned()
+            ))
+        );
+        assert!(
+            second.entries()[0]
+                .last_error
+                .contains("the daemon stopped while operation op-1 was running")
+        );
+        let on_disk = ledger_file::load(&file).unwrap();
+        assert!(on_disk.iter().all(|e| !e.open), "{on_disk:?}");
+    }
+
+    #[test]
+    fn an_interrupted_operation_leaves_its_entries_pending() {
+        let ledger = Ledger::new(federation(), None);
+        ledger.intend("op-1", &at(), "server", "srv-1", Hint::default());
+        ledger.intend("op-2", &at(), "server", "srv-2", Hint::default());
+        ledger.interrupt("op-1");
+        let pending = ledger.entries();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].id, "srv-1");
+        assert!(pending[0].last_error.contains("shut down"));
+        assert_eq!(ledger.open_entries().len(), 1);
+    }
+}
