@@ -179,6 +179,36 @@ impl Ledger {
         }
     }
 
+    /// The create failed in a way that may still have made something (no answer in time):
+    /// the entry becomes pending, for the sweeper to find by its hint and delete.
+    pub fn abandon(&self, key: IntentKey, why: &str) {
+        let mut book = self.book();
+        let Some(index) = book.open.iter().position(|(k, _)| *k == key) else {
+            return;
+        };
+        let (_, stored) = book.open.remove(index);
+        book.pending.push(stored.into_cleanup(format!(
+            "the create got no answer ({why}); it may have happened"
+        )));
+        self.persist(&book);
+    }
+
+    /// Settles a create's intent after it failed: withdrawn when the cloud surely made
+    /// nothing, else abandoned to the sweeper.
+    pub fn failed_create(&self, key: IntentKey, error: &CallError) {
+        let maybe_made = matches!(
+            error,
+            CallError::Deadline
+                | CallError::Trap { .. }
+                | CallError::Driver(wit::Error::Timeout(_))
+        );
+        if maybe_made {
+            self.abandon(key, &error.to_string());
+        } else {
+            self.withdraw(key);
+        }
+    }
+
     /// A driver deleted something it had recorded (`ledger.settled`).
     pub fn settle(&self, operation_id: &str, at: &CloudRegion, kind: &str, id: &str) {
         let mut book = self.book();
@@ -481,5 +511,25 @@ mod tests {
         assert_eq!(pending[0].id, "srv-1");
         assert!(pending[0].last_error.contains("shut down"));
         assert_eq!(ledger.open_entries().len(), 1);
+    }
+
+    #[test]
+    fn a_create_without_an_answer_is_left_to_the_sweeper_and_a_refused_one_is_forgotten() {
+        let ledger = Ledger::new(federation(), None);
+        let refused = ledger.intend("op-1", &at(), "server", "", Hint::default());
+        ledger.failed_create(
+            refused,
+            &CallError::Driver(wit::Error::Conflict("quota".into())),
+        );
+        assert!(ledger.entries().is_empty());
+        let unanswered = ledger.intend("op-1", &at(), "floating-ip", "", Hint::default());
+        ledger.failed_create(unanswered, &CallError::Deadline);
+        let pending = ledger.entries();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(
+            (pending[0].kind.as_str(), pending[0].id.as_str()),
+            ("floating-ip", "")
+        );
+        assert!(ledger.open_entries().is_empty());
     }
 }

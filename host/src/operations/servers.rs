@@ -266,7 +266,7 @@ impl Operations {
             Ok(server) => server,
             Err(error) => {
                 if let Some(key) = intent {
-                    self.ledger.withdraw(key);
+                    self.ledger.failed_create(key, &error);
                 }
                 return Err(error);
             }
@@ -446,7 +446,7 @@ async fn find_or_allocate_ip(
             })
         }
         Err(error) => {
-            scope.ledger.withdraw(key);
+            scope.ledger.failed_create(key, &error);
             Err(error)
         }
     }
