@@ -104,6 +104,10 @@ impl Setup {
 
     /// Starts `oaktree serve` on a free port and waits until its health says SERVING.
     async fn start(&self, run: &str) -> Daemon {
+        self.start_with_grace(run, 20_000).await
+    }
+
+    async fn start_with_grace(&self, run: &str, grace_ms: u64) -> Daemon {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -115,7 +119,7 @@ impl Setup {
             format!(
                 "listen: 127.0.0.1:{port}\nplugin_dir: plugins\nclouds_file: clouds.yaml\n\
                  work_dir: work\nwatch_plugins: false\nlog_format: json\n\
-                 shutdown_grace_ms: 20000\n"
+                 shutdown_grace_ms: {grace_ms}\n"
             ),
         )
         .unwrap();
@@ -480,4 +484,53 @@ async fn sigterm_lets_a_watched_boot_finish_then_exits_zero_with_one_log_line() 
         shutdown_lines[0]
     );
     assert_eq!(after.last(), shutdown_lines.first().copied(), "{after:#?}");
+}
+
+#[tokio::test]
+async fn sigint_past_the_grace_period_records_the_running_boot_as_interrupted() {
+    let setup = Setup::new(one_region(600_000)).await;
+    let mut daemon = setup.start_with_grace("first", 500).await;
+    let mut operations = OperationServiceClient::new(daemon.channel().await);
+    let mut events = operations
+        .create_server(boot(&setup, "unfinished"))
+        .await
+        .unwrap()
+        .into_inner();
+    let operation_id = events.message().await.unwrap().unwrap().operation_id;
+    eventually("the server and its floating IP created", || {
+        let created = setup.sim.created("alpha", "one").unwrap();
+        created.servers.len() == 1 && created.floating_ips.len() == 1
+    })
+    .await;
+    daemon.signal("INT");
+
+    // The watcher's stream ends with the interrupted record; the process exits 0.
+    let rest = drain_operation(events, LIMIT).await;
+    let op = finished(&rest);
+    assert_eq!(op.state(), OperationState::Failed, "{op:?}");
+    assert!(op.interrupted, "{op:?}");
+    assert!(op.error.contains("shut down"), "{}", op.error);
+    assert_eq!(daemon.exit_code().await, Some(0), "{}", daemon.log_text());
+    let ledger = setup.ledger();
+    assert!(
+        ledger.len() == 2 && ledger.iter().all(|e| e["open"] == false),
+        "what the boot created waits in the ledger for the next run: {ledger:?}"
+    );
+
+    // The next run reads the same record and deletes what the boot created.
+    let daemon = setup.start("second").await;
+    let mut operations = OperationServiceClient::new(daemon.channel().await);
+    let listed = operations
+        .list_operations(ListOperationsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .operations;
+    let op = listed.iter().find(|op| op.id == operation_id).unwrap();
+    assert!(op.interrupted && op.error.contains("shut down"), "{op:?}");
+    eventually("the leftovers deleted", || {
+        let created = setup.sim.created("alpha", "one").unwrap();
+        created.servers.is_empty() && created.floating_ips.is_empty()
+    })
+    .await;
 }
