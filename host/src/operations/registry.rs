@@ -134,7 +134,13 @@ impl OperationRegistry {
             store.save(&handle.snapshot());
         }
         let mut operations = lock(&self.operations);
-        operations.retain(|_, op| !op.expired());
+        operations.retain(|id, op| {
+            let expired = op.expired();
+            if expired && let Some(store) = &self.store {
+                store.remove(id);
+            }
+            !expired
+        });
         operations.insert(id, handle.clone());
         handle
     }

@@ -90,6 +90,11 @@ impl RecordStore {
         }
     }
 
+    /// Removes the record of an operation no longer kept.
+    pub fn remove(&self, id: &str) {
+        let _ = std::fs::remove_file(self.dir.join(format!("{id}.json")));
+    }
+
     /// Every record kept, running ones turned into interrupted failures; records finished
     /// longer than `retention` ago are removed.
     pub fn load(&self, retention: Duration) -> Vec<OperationRecord> {
