@@ -5,9 +5,15 @@
 //!    artifact cache) and load every plugin in the plugin directory;
 //! 3. build the federation and serve gRPC on the configured address until shut down;
 //! 4. with `watch_plugins`, reload plugins as their files change until shut down.
+//!
+//! Graceful shutdown ([`Daemon::shutdown_gracefully`]): health goes NOT_SERVING and no new
+//! call is accepted; calls, streams and operations in flight get `shutdown_grace_ms` to
+//! finish; operations still running then are recorded as interrupted (which ends the
+//! streams watching them) and their tasks stopped.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -34,7 +40,24 @@ pub struct Daemon {
     task: JoinHandle<anyhow::Result<()>>,
     metrics_task: Option<JoinHandle<std::io::Result<()>>>,
     watch_task: Option<JoinHandle<()>>,
+    /// How long a graceful shutdown lets work in flight finish (`shutdown_grace_ms`).
+    shutdown_grace: Duration,
 }
+
+/// How a graceful shutdown went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Time from the start of the shutdown to the end of the server.
+    pub took: Duration,
+    /// Operations still running at the end of the grace period, recorded as interrupted.
+    pub interrupted: usize,
+    /// Whether every call and stream ended by itself (false: some were cut off).
+    pub drained: bool,
+}
+
+/// After the grace period, how long the streams of interrupted operations get to send
+/// their final event before the server is stopped outright.
+const FINAL_FLUSH: Duration = Duration::from_secs(2);
 
 /// Resolves once the daemon is told to stop.
 fn stopped(stop: &watch::Sender<bool>) -> impl std::future::Future<Output = ()> + Send + 'static {
@@ -283,6 +306,7 @@ impl Daemon {
             task,
             metrics_task: metrics.map(|(_, task)| task),
             watch_task,
+            shutdown_grace: Duration::from_millis(host.shutdown_grace_ms),
         })
     }
 
@@ -306,6 +330,50 @@ impl Daemon {
     /// Waits until the server ends on its own (an error) — used by `oaktree serve`.
     pub async fn wait(mut self) -> anyhow::Result<()> {
         (&mut self.task).await?
+    }
+
+    /// Resolves when the server ends on its own (an error), keeping the daemon, so a caller
+    /// can race it against a signal and then shut down gracefully.
+    pub async fn serving(&mut self) -> anyhow::Result<()> {
+        (&mut self.task).await?
+    }
+
+    /// The graceful shutdown (see the module docs), bounded by the grace period plus
+    /// [`FINAL_FLUSH`].
+    pub async fn shutdown_gracefully(mut self) -> anyhow::Result<ShutdownReport> {
+        let started = tokio::time::Instant::now();
+        let deadline = started + self.shutdown_grace;
+        self.stop.send_replace(true);
+        let operations = self.operations.clone();
+        let interrupting = async move { operations.shutdown(deadline).await };
+        let task = &mut self.task;
+        let draining = async move {
+            tokio::time::timeout_at(deadline + FINAL_FLUSH, task)
+                .await
+                .ok()
+        };
+        let (interrupted, ended) = tokio::join!(interrupting, draining);
+        let drained = match ended {
+            Some(joined) => {
+                joined??;
+                true
+            }
+            None => {
+                self.task.abort();
+                false
+            }
+        };
+        if let Some(metrics) = self.metrics_task.as_mut() {
+            let _ = tokio::time::timeout(FINAL_FLUSH, metrics).await;
+        }
+        if let Some(watch) = self.watch_task.as_mut() {
+            let _ = tokio::time::timeout(FINAL_FLUSH, watch).await;
+        }
+        Ok(ShutdownReport {
+            took: started.elapsed(),
+            interrupted,
+            drained: drained && interrupted == 0,
+        })
     }
 }
 

@@ -149,16 +149,73 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(host.listen)
         .await
         .with_context(|| format!("cannot listen on {}", host.listen))?;
-    let daemon = Daemon::start(&host, &clouds, listener).await?;
+    let mut daemon = Daemon::start(&host, &clouds, listener).await?;
+    let mut signals = Signals::new()?;
+    let signal = tokio::select! {
+        result = daemon.serving() => {
+            result?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        signal = signals.next() => signal,
+    };
+    let grace_ms = host.shutdown_grace_ms;
     tokio::select! {
-        result = daemon_wait(daemon) => result?,
-        _ = tokio::signal::ctrl_c() => tracing::info!("interrupted; shutting down"),
+        report = daemon.shutdown_gracefully() => {
+            let report = report?;
+            tracing::info!(
+                signal,
+                grace_ms,
+                took_ms = report.took.as_millis() as u64,
+                interrupted_operations = report.interrupted,
+                drained = report.drained,
+                "shut down"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        second = signals.next() => {
+            tracing::warn!(signal = second, "second signal during the shutdown; stopping at once");
+            Ok(ExitCode::FAILURE)
+        }
     }
-    Ok(ExitCode::SUCCESS)
 }
 
-async fn daemon_wait(daemon: Daemon) -> anyhow::Result<()> {
-    daemon.wait().await
+/// SIGTERM and SIGINT (Ctrl-C), both asking for the graceful shutdown.
+struct Signals {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+                interrupt: signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// The next signal's name.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.terminate.recv() => "SIGTERM",
+                _ = self.interrupt.recv() => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
 }
 
 async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {

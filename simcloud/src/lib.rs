@@ -59,5 +59,5 @@ pub use faults::MAX_HOLD;
 pub use lifecycle::{BootFault, Lifecycle};
 pub use seed::{Inventory, SeededItem};
 pub use seed_compute::DUPLICATE_SERVER_NAME;
-pub use server::SimCloud;
+pub use server::{Created, SimCloud};
 pub use vendor::Vendor;

@@ -29,6 +29,14 @@ pub struct SimCloud {
     task: JoinHandle<()>,
 }
 
+/// Ids of what clients created in one region (see [`SimCloud::created`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Created {
+    pub servers: Vec<String>,
+    pub floating_ips: Vec<String>,
+    pub objects: Vec<String>,
+}
+
 impl SimCloud {
     /// Binds `listen` (e.g. `127.0.0.1:0`) and serves `config` on the current tokio runtime.
     pub async fn start(config: SimConfig, listen: &str) -> anyhow::Result<SimCloud> {
@@ -216,6 +224,42 @@ impl SimCloud {
             .region(cloud, region)?
             .data
             .inventory(&project_id))
+    }
+
+    /// What clients created in the region and is still there (servers not being deleted,
+    /// floating IPs, swift objects as `container/object`), for tests that check nothing
+    /// leaked.
+    pub fn created(&self, cloud: &str, region: &str) -> Result<Created, SimError> {
+        let target = self.state.region(cloud, region)?;
+        let (servers, floating_ips) = {
+            let live = target.live.lock();
+            let servers = live
+                .servers
+                .iter()
+                .filter(|s| s.deleted.is_none())
+                .map(|s| crate::seed::str_field(&s.body, "id").to_string())
+                .collect();
+            let ips = live
+                .floating_ips
+                .iter()
+                .map(|f| crate::seed::str_field(f, "id").to_string())
+                .collect();
+            (servers, ips)
+        };
+        let objects = self.state.storage.with(cloud, region, |store| {
+            store
+                .containers
+                .iter()
+                .flat_map(|(name, container)| {
+                    container.objects.keys().map(move |o| format!("{name}/{o}"))
+                })
+                .collect()
+        });
+        Ok(Created {
+            servers,
+            floating_ips,
+            objects,
+        })
     }
 
     /// Stops the server (the same as dropping it).

@@ -37,6 +37,7 @@ const HOST_KEYS: &[&str] = &[
     "max_upload_bytes",
     "max_deadline_ms",
     "idempotency_window_s",
+    "shutdown_grace_ms",
 ];
 
 /// How log lines are written.
@@ -137,8 +138,9 @@ pub struct HostConfig {
     /// Extra egress allowlist entries, applied to the cloud-regions their globs match:
     /// `{cloud: glob, region: glob, allowed_hosts: [host, host:port, "*.example.com"]}`.
     pub egress: Vec<crate::plugin::egress::HostEgress>,
-    /// Where image uploads and their conversions are kept while an operation runs; absent:
-    /// `oaktree-work` in the system's temporary directory.
+    /// Where image uploads and their conversions are kept while an operation runs, with the
+    /// operation records and the cleanup ledger (they must survive a restart); absent: the
+    /// state directory, see [`default_work_dir`]. Created readable by its owner only.
     pub work_dir: Option<PathBuf>,
     /// The `qemu-img` used to detect and convert disk formats.
     pub qemu_img: PathBuf,
@@ -157,6 +159,33 @@ pub struct HostConfig {
     /// The file this config was read from, named in errors; `None` for a config made in code.
     #[serde(skip)]
     pub source: Option<PathBuf>,
+    /// On SIGTERM or SIGINT, how long calls, streams and operations in flight may take to
+    /// finish before they are cut off (operations recorded as interrupted), in milliseconds.
+    pub shutdown_grace_ms: u64,
+}
+
+/// The default work directory: `$XDG_STATE_HOME/oaktree`, else `~/.local/state/oaktree`;
+/// `None` when neither variable gives an absolute path.
+pub fn default_work_dir() -> Option<PathBuf> {
+    default_work_dir_with(
+        std::env::var_os("XDG_STATE_HOME").map(PathBuf::from),
+        std::env::var_os("HOME").map(PathBuf::from),
+    )
+}
+
+/// [`default_work_dir`] with the environment given. Relative XDG values are ignored, as the
+/// XDG spec asks.
+pub fn default_work_dir_with(
+    xdg_state_home: Option<PathBuf>,
+    home: Option<PathBuf>,
+) -> Option<PathBuf> {
+    xdg_state_home
+        .filter(|dir| dir.is_absolute())
+        .or_else(|| {
+            home.filter(|h| h.is_absolute())
+                .map(|h| h.join(".local").join("state"))
+        })
+        .map(|state| state.join("oaktree"))
 }
 
 impl Default for HostConfig {
@@ -191,6 +220,9 @@ impl Default for HostConfig {
             // 10 min: covers a client's retries after a dropped connection.
             idempotency_window_s: 600,
             source: None,
+            // 30 s: a page of listings or a short upload finishes; a stuck client does not
+            // hold a restart for long.
+            shutdown_grace_ms: 30_000,
         }
     }
 }
@@ -372,8 +404,24 @@ mod tests {
              clouds_file, profiles, default_deadline_ms, max_concurrency, plugin_memory_limit_mb, \
              log_format, limits, metrics_listen, watch_plugins, plugin_cache_dir, plugin_fuel, \
              egress, work_dir, qemu_img, upload_dirs, max_upload_bytes, max_deadline_ms, \
-             idempotency_window_s). Fix: remove it or correct its spelling"
+             idempotency_window_s, shutdown_grace_ms). Fix: remove it or correct its spelling"
         );
+    }
+
+    #[test]
+    fn the_work_dir_defaults_to_the_xdg_state_directory_not_tmp() {
+        assert_eq!(
+            default_work_dir_with(Some("/xdg".into()), Some("/home/u".into())),
+            Some(PathBuf::from("/xdg/oaktree"))
+        );
+        assert_eq!(
+            default_work_dir_with(Some("relative".into()), Some("/home/u".into())),
+            Some(PathBuf::from("/home/u/.local/state/oaktree"))
+        );
+        assert_eq!(default_work_dir_with(None, None), None);
+        let c = parse("shutdown_grace_ms: 500\n").unwrap();
+        assert_eq!(c.shutdown_grace_ms, 500);
+        assert_eq!(parse("").unwrap().shutdown_grace_ms, 30_000);
     }
 
     #[test]

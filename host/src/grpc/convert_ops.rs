@@ -156,6 +156,7 @@ pub fn operation(record: &OperationRecord) -> proto::Operation {
             .collect(),
         images: record.images.iter().cloned().map(convert::image).collect(),
         cleanup: cleanup_entries(&record.cleanup),
+        interrupted: record.interrupted,
     }
 }
 

@@ -24,7 +24,9 @@ const MAX_MESSAGE_BYTES: usize = 64 << 20;
 /// Largest request metadata (HTTP/2 header list) accepted, as gRPC clients accept of replies.
 const MAX_HEADER_LIST_BYTES: u32 = 16 << 10;
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves; then health reports NOT_SERVING (to health watchers
+/// already connected), no new connection or call is accepted, and the calls and streams in
+/// flight are let finish (the caller bounds how long).
 pub async fn serve(
     federation: Arc<Federation>,
     operations: Arc<Operations>,
@@ -50,6 +52,19 @@ pub async fn serve(
     let operation_api = OperationServiceServer::new(OperationApi::new(operations, idempotency))
         .max_encoding_message_size(MAX_MESSAGE_BYTES)
         .max_decoding_message_size(MAX_REQUEST_BYTES);
+    let reporter = health_reporter.clone();
+    let shutdown = async move {
+        shutdown.await;
+        reporter
+            .set_not_serving::<CloudServiceServer<CloudApi>>()
+            .await;
+        reporter
+            .set_not_serving::<OperationServiceServer<OperationApi>>()
+            .await;
+        reporter
+            .set_service_status("", tonic_health::ServingStatus::NotServing)
+            .await;
+    };
     Server::builder()
         // Said, not left to hyper's default: request metadata beyond 16 KiB is refused.
         .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)

@@ -13,6 +13,10 @@
 //!    are allowed), so concurrent identical uploads make one image.
 //! 4. A location that fails has what its driver created (reported through the WIT ledger)
 //!    deleted; other locations carry on. The work directory is removed at the end.
+//!
+//! The driver's ledger reports are written through to the durable cleanup ledger as they
+//! come (a staging object is on disk before its upload starts), so a daemon killed during
+//! an upload leaves them for the next run's sweeper.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -25,7 +29,7 @@ use futures::{FutureExt, StreamExt};
 use tokio::time::Instant;
 
 use super::disk;
-use super::ledger::Created;
+use super::ledger::{Created, OperationLedger};
 use super::record::OperationKind;
 use super::source_path::SourceFile;
 use super::upload::UploadFile;
@@ -110,7 +114,7 @@ impl Operations {
         let handle = self.registry.start(OperationKind::CreateImage, &locations);
         let operations = self.clone();
         let op = handle.clone();
-        tokio::spawn(async move {
+        self.spawn(async move {
             let error = operations
                 .distribute(&op, &request, &source, targets)
                 .await
@@ -451,7 +455,14 @@ impl Operations {
         };
         let sent = Arc::new(AtomicU64::new(0));
         let counting = blob.counting(sent.clone());
-        let call = federation.driver_call(target, destination.plugin.clone(), deadline);
+        let mut call = federation.driver_call(target, destination.plugin.clone(), deadline);
+        call.stats = Arc::new(crate::plugin::CallStats::with_ledger(Arc::new(
+            OperationLedger {
+                ledger: self.ledger.clone(),
+                operation_id: op.id(),
+                at: at.clone(),
+            },
+        )));
         op.progress(at, |p| {
             p.phase = "uploading".to_owned();
             p.message = format!("{} bytes as {}", file.size, file.disk_format);
@@ -491,7 +502,7 @@ impl Operations {
             }
             Err(error) => Err(error),
         };
-        match outcome {
+        let result = match outcome {
             Ok(image) => {
                 op.image(Located {
                     location: stamp(target, &image.placement),
@@ -511,7 +522,10 @@ impl Operations {
                 }
                 Err(error)
             }
-        }
+        };
+        // Kept, or cleaned (what could not be deleted is pending now): nothing stays open.
+        self.ledger.release(&op.id(), at);
+        result
     }
 
     async fn wait_active(

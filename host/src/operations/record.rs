@@ -82,11 +82,26 @@ impl CleanupState {
 pub struct CleanupEntry {
     pub at: CloudRegion,
     pub kind: String,
+    /// Empty when the daemon stopped before the cloud answered the create: then `hint`
+    /// says how to find it.
     pub id: String,
     pub operation_id: String,
     pub state: CleanupState,
     pub attempts: u32,
     pub last_error: String,
+    pub hint: Hint,
+}
+
+/// How to find a resource whose create was sent but whose id never came back (the daemon
+/// stopped in between): what it was called, which ones existed before, and when.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hint {
+    /// The name the create gave it (servers), empty when it has none.
+    pub name: String,
+    /// Ids of the same kind that existed before the create (floating IPs).
+    pub existing: Vec<String>,
+    /// When the intent was recorded, in Unix milliseconds.
+    pub since_unix_ms: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +113,9 @@ pub struct OperationRecord {
     pub started_at: SystemTime,
     pub finished_at: Option<SystemTime>,
     pub error: String,
+    /// The daemon stopped (crash, restart or shutdown) while the operation ran; the state
+    /// is then `Failed`.
+    pub interrupted: bool,
     pub servers: Vec<Located<wit::Server>>,
     pub images: Vec<Located<wit::Image>>,
     pub cleanup: Vec<CleanupEntry>,

@@ -5,6 +5,10 @@
 //! wait on a `watch` channel carrying the latest sequence number, which cannot lose an
 //! update. A broadcast channel carries every operation's events to `WatchOperations`
 //! subscribers (the notification channel; a subscriber that falls behind is told so).
+//!
+//! With a [`RecordStore`], every record is written when its operation starts and ends, and
+//! the records a previous process left are served again ([`OperationRegistry::restore`]):
+//! a finished one replays as its final event.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,17 +21,19 @@ use tokio::sync::{broadcast, watch};
 use super::record::{
     CleanupEntry, Event, EventBody, OperationKind, OperationRecord, OperationState, Progress,
 };
+use super::store::{self, RecordStore};
 use crate::federation::LocationStatus;
 use crate::location::{CloudRegion, Located};
 use crate::plugin::bindings::wit;
 
 /// How long a finished operation stays readable.
-const RETENTION: Duration = Duration::from_secs(3600);
+pub const RETENTION: Duration = Duration::from_secs(3600);
 
 pub struct OperationRegistry {
     operations: Mutex<BTreeMap<String, Arc<OperationHandle>>>,
     everything: broadcast::Sender<Event>,
     next_id: AtomicU64,
+    store: Option<Arc<RecordStore>>,
 }
 
 impl Default for OperationRegistry {
@@ -43,7 +49,53 @@ impl OperationRegistry {
             operations: Mutex::new(BTreeMap::new()),
             everything,
             next_id: AtomicU64::new(1),
+            store: None,
         }
+    }
+
+    /// A registry whose records are written to `store`, serving the ones already there
+    /// (running ones become interrupted failures).
+    pub fn with_store(store: RecordStore) -> Self {
+        let restored = store.load(RETENTION);
+        let registry = Self {
+            store: Some(Arc::new(store)),
+            ..Self::new()
+        };
+        registry.restore(restored);
+        registry
+    }
+
+    /// Serves finished records from an earlier run.
+    fn restore(&self, records: Vec<OperationRecord>) {
+        let mut operations = lock(&self.operations);
+        for record in records {
+            let id = record.id.clone();
+            let final_event = Event {
+                operation_id: id.clone(),
+                sequence: 1,
+                body: EventBody::Finished(Box::new(record.clone())),
+            };
+            let (latest, _) = watch::channel(1);
+            let handle = Arc::new(OperationHandle {
+                inner: Mutex::new(Inner {
+                    record,
+                    log: vec![final_event],
+                }),
+                latest,
+                everything: self.everything.clone(),
+                store: self.store.clone(),
+            });
+            operations.insert(id, handle);
+        }
+    }
+
+    /// Operations still running.
+    pub fn running(&self) -> Vec<Arc<OperationHandle>> {
+        lock(&self.operations)
+            .values()
+            .filter(|op| op.is_running())
+            .cloned()
+            .collect()
     }
 
     /// Registers a new running operation over `locations`.
@@ -63,6 +115,7 @@ impl OperationRegistry {
             started_at,
             finished_at: None,
             error: String::new(),
+            interrupted: false,
             servers: Vec::new(),
             images: Vec::new(),
             cleanup: Vec::new(),
@@ -75,9 +128,19 @@ impl OperationRegistry {
             }),
             latest,
             everything: self.everything.clone(),
+            store: self.store.clone(),
         });
+        if let Some(store) = &self.store {
+            store.save(&handle.snapshot());
+        }
         let mut operations = lock(&self.operations);
-        operations.retain(|_, op| !op.expired());
+        operations.retain(|id, op| {
+            let expired = op.expired();
+            if expired && let Some(store) = &self.store {
+                store.remove(id);
+            }
+            !expired
+        });
         operations.insert(id, handle.clone());
         handle
     }
@@ -114,9 +177,29 @@ pub struct OperationHandle {
     inner: Mutex<Inner>,
     latest: watch::Sender<u64>,
     everything: broadcast::Sender<Event>,
+    store: Option<Arc<RecordStore>>,
 }
 
 impl OperationHandle {
+    pub fn is_running(&self) -> bool {
+        lock(&self.inner).record.finished_at.is_none()
+    }
+
+    /// Ends a running operation because the daemon stops: failed, interrupted, with `why`
+    /// as its error. Its task may go on, but can no longer change the record.
+    pub fn interrupt(&self, why: &str) {
+        let mut inner = lock(&self.inner);
+        if inner.record.finished_at.is_some() {
+            return;
+        }
+        store::interrupt(&mut inner.record, why);
+        let record = inner.record.clone();
+        if let Some(store) = &self.store {
+            store.save(&record);
+        }
+        self.emit(&mut inner, EventBody::Finished(Box::new(record)));
+    }
+
     pub fn id(&self) -> String {
         lock(&self.inner).record.id.clone()
     }
@@ -136,6 +219,9 @@ impl OperationHandle {
     /// Changes a location's progress and tells the watchers.
     pub fn progress(&self, at: &CloudRegion, change: impl FnOnce(&mut Progress)) {
         let mut inner = lock(&self.inner);
+        if inner.record.finished_at.is_some() {
+            return;
+        }
         let Some(index) = inner.record.locations.iter().position(|p| &p.at == at) else {
             return;
         };
@@ -168,6 +254,9 @@ impl OperationHandle {
     /// Reports a server's latest state; the record keeps the last one per id.
     pub fn server(&self, server: Located<wit::Server>) {
         let mut inner = lock(&self.inner);
+        if inner.record.finished_at.is_some() {
+            return;
+        }
         let servers = &mut inner.record.servers;
         match servers
             .iter_mut()
@@ -189,6 +278,9 @@ impl OperationHandle {
 
     pub fn image(&self, image: Located<wit::Image>) {
         let mut inner = lock(&self.inner);
+        if inner.record.finished_at.is_some() {
+            return;
+        }
         inner.record.images.push(image.clone());
         self.emit(&mut inner, EventBody::Image(Box::new(image)));
     }
@@ -218,6 +310,9 @@ impl OperationHandle {
         record.error = error.unwrap_or_default();
         record.finished_at = Some(SystemTime::now());
         let record = record.clone();
+        if let Some(store) = &self.store {
+            store.save(&record);
+        }
         self.emit(&mut inner, EventBody::Finished(Box::new(record)));
     }
 

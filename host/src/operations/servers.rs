@@ -17,14 +17,18 @@
 //! deleted, `delete-server` sent, and the cloud polled until it no longer has it.
 //!
 //! Every location's final status counts the HTTP attempts of all its calls ([`CallTally`]).
+//!
+//! Steps 2 and 3 write their intent to the ledger before the create is sent and add the id
+//! when the cloud answers, so a daemon killed meanwhile leaves nothing untracked.
+//!
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::ledger::Created;
-use super::record::OperationKind;
+use super::ledger::{Created, Ledger};
+use super::record::{Hint, OperationKind};
 use super::{OperationHandle, Operations};
 use crate::error::Error;
 use crate::federation::gather::stamp;
@@ -178,7 +182,7 @@ impl Operations {
         );
         let operations = self.clone();
         let op = handle.clone();
-        tokio::spawn(async move {
+        self.spawn(async move {
             let started = Instant::now();
             let mut created = Vec::new();
             let outcome = operations.boot(&site, &op, &request, &mut created).await;
@@ -211,7 +215,7 @@ impl Operations {
             std::slice::from_ref(&request.at),
         );
         let op = handle.clone();
-        tokio::spawn(async move {
+        self.spawn(async move {
             let started = Instant::now();
             let outcome = delete(&site, &op, &request)
                 .await
@@ -289,7 +293,25 @@ impl Operations {
             zone: request.zone.clone(),
         };
         op.phase(at, "booting", "");
-        let server = site.call().create_server(&spec).await?;
+        let intent = (!request.keep_failed).then(|| {
+            let hint = Hint {
+                name: request.name.clone(),
+                ..Hint::default()
+            };
+            self.ledger.intend(&op.id(), at, "server", "", hint)
+        });
+        let server = match site.call().create_server(&spec).await {
+            Ok(server) => server,
+            Err(error) => {
+                if let Some(key) = intent {
+                    self.ledger.failed_create(key, &error);
+                }
+                return Err(error.into());
+            }
+        };
+        if let Some(key) = intent {
+            self.ledger.identify(key, &server.id);
+        }
         site.federation.forget::<Servers>(at);
         let id = server.id.clone();
         if !request.keep_failed {
@@ -313,6 +335,11 @@ impl Operations {
             Some(tokio::spawn(find_or_allocate_ip(
                 site.call(),
                 site.offers(wit::Capability::ListFloatingIps),
+                IntentScope {
+                    ledger: self.ledger.clone(),
+                    operation_id: op.id(),
+                    at: at.clone(),
+                },
             )))
         } else {
             None
@@ -401,6 +428,8 @@ impl Operations {
                 op.finish_location(site.status(Err(&error), started.elapsed()));
             }
         }
+        // Kept, or cleaned (what could not be deleted is pending now): nothing stays open.
+        self.ledger.release(&op.id(), &at);
         op.finish(None);
     }
 
@@ -465,28 +494,56 @@ struct FloatingIp {
     allocated: bool,
 }
 
-async fn find_or_allocate_ip(call: DriverCall, can_list: bool) -> Result<FloatingIp, CallError> {
+/// Where an operation writes its intents ahead of a create.
+struct IntentScope {
+    ledger: Arc<Ledger>,
+    operation_id: String,
+    at: CloudRegion,
+}
+
+async fn find_or_allocate_ip(
+    call: DriverCall,
+    can_list: bool,
+    scope: IntentScope,
+) -> Result<FloatingIp, CallError> {
+    let mut existing = Vec::new();
     if can_list {
-        let free = call
-            .list_floating_ips()
-            .await?
-            .into_iter()
+        let listed = call.list_floating_ips().await?;
+        let free = listed
+            .iter()
             .find(|ip| !ip.is_attached && ip.status != "ERROR");
         if let Some(record) = free {
             return Ok(FloatingIp {
-                record,
+                record: record.clone(),
                 allocated: false,
             });
         }
+        existing = listed.into_iter().map(|ip| ip.id).collect();
     }
     let spec = wit::FloatingIpCreate {
         network_id: None,
         server_id: None,
     };
-    Ok(FloatingIp {
-        record: call.create_floating_ip(&spec).await?,
-        allocated: true,
-    })
+    let hint = Hint {
+        existing,
+        ..Hint::default()
+    };
+    let key = scope
+        .ledger
+        .intend(&scope.operation_id, &scope.at, "floating-ip", "", hint);
+    match call.create_floating_ip(&spec).await {
+        Ok(record) => {
+            scope.ledger.identify(key, &record.id);
+            Ok(FloatingIp {
+                record,
+                allocated: true,
+            })
+        }
+        Err(error) => {
+            scope.ledger.failed_create(key, &error);
+            Err(error)
+        }
+    }
 }
 
 /// Polls until ACTIVE (the server) or ERROR/deadline (an error), reporting every change.

@@ -328,6 +328,9 @@ impl log_api::Host for HostState {
     }
 }
 
+/// A driver's ledger reports: kept for the caller after the call, and, when the call belongs
+/// to an operation, written through to its durable cleanup ledger before this returns (so
+/// before the driver's next request, e.g. the upload of a staging object, goes out).
 impl ledger_api::Host for HostState {
     async fn created(&mut self, kind: String, id: String) {
         tracing::debug!(plugin = %self.plugin, kind, id, "driver recorded a created resource");

@@ -27,4 +27,4 @@ pub mod watch;
 
 pub use call::{CallError, DriverCall};
 pub use registry::{LoadedPlugin, Registry};
-pub use runtime::{CallStats, Runtime, RuntimeSettings};
+pub use runtime::{CallStats, LedgerSink, Runtime, RuntimeSettings};

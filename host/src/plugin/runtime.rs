@@ -69,8 +69,17 @@ pub struct HostServices {
     pub egress: EgressPolicies,
 }
 
+/// Where a call's `ledger` import writes through, so what a driver creates is on disk before
+/// its next request goes out (the operations' cleanup ledger implements it).
+pub trait LedgerSink: Send + Sync {
+    /// The driver reported creating (or being about to create) `kind` `id`.
+    fn created(&self, kind: &str, id: &str);
+    /// The driver deleted `kind` `id` itself.
+    fn settled(&self, kind: &str, id: &str);
+}
+
 /// What one driver call's host imports observed, read by the caller after the call.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct CallStats {
     /// Microseconds the call's HTTP requests waited for the cloud-region's budget.
     pub limiter_wait_us: AtomicU64,
@@ -81,9 +90,32 @@ pub struct CallStats {
     created: Mutex<Vec<(String, String)>>,
     /// The first request the egress allowlist refused, as the refusal's message.
     egress_denied: std::sync::OnceLock<String>,
+    /// Where `ledger` reports are also written, durably, when the call belongs to an
+    /// operation.
+    ledger: Option<Arc<dyn LedgerSink>>,
+}
+
+impl std::fmt::Debug for CallStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallStats")
+            .field("limiter_wait_us", &self.limiter_wait_us)
+            .field("http_attempts", &self.http_attempts)
+            .field("created", &self.created)
+            .field("egress_denied", &self.egress_denied)
+            .field("ledger", &self.ledger.is_some())
+            .finish()
+    }
 }
 
 impl CallStats {
+    /// Stats whose `ledger` reports are also written through to `sink`.
+    pub fn with_ledger(sink: Arc<dyn LedgerSink>) -> Self {
+        Self {
+            ledger: Some(sink),
+            ..Self::default()
+        }
+    }
+
     pub fn limiter_wait(&self) -> Duration {
         Duration::from_micros(self.limiter_wait_us.load(Ordering::Relaxed))
     }
@@ -93,10 +125,16 @@ impl CallStats {
     }
 
     pub fn ledger_created(&self, kind: String, id: String) {
+        if let Some(sink) = &self.ledger {
+            sink.created(&kind, &id);
+        }
         self.created_entries().push((kind, id));
     }
 
     pub fn ledger_settled(&self, kind: &str, id: &str) {
+        if let Some(sink) = &self.ledger {
+            sink.settled(kind, id);
+        }
         self.created_entries()
             .retain(|(k, i)| !(k == kind && i == id));
     }
