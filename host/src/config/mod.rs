@@ -16,6 +16,6 @@ pub use cache::expirations;
 pub use clouds::CloudsConfig;
 pub use error::ConfigError;
 pub use expand::CloudRegionConfig;
-pub use host::{HostConfig, LogFormat, PluginCacheDir};
+pub use host::{CircuitBreakerConfig, HostConfig, LogFormat, PluginCacheDir};
 pub use profiles::BUILTIN_PROFILES;
 pub use search::ConfigEnv;

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::limits::CircuitSnapshot;
 use crate::location::CloudRegion;
 use crate::plugin::CallError;
 use crate::plugin::bindings::wit;
@@ -82,6 +83,8 @@ pub struct LocationStatus {
     pub source: AnswerSource,
     /// The failure kind the caller asked to treat as empty, when that happened.
     pub ignored_failure: Option<StatusKind>,
+    /// The open circuit breaker that answered for this location, when one did.
+    pub circuit: Option<CircuitSnapshot>,
 }
 
 impl LocationStatus {
@@ -97,6 +100,7 @@ impl LocationStatus {
             http_attempts: 0,
             source: AnswerSource::Cloud,
             ignored_failure: None,
+            circuit: None,
         }
     }
 
@@ -113,6 +117,7 @@ impl LocationStatus {
             http_attempts: 0,
             source: AnswerSource::Cloud,
             ignored_failure: None,
+            circuit: None,
         }
     }
 
@@ -128,6 +133,7 @@ impl LocationStatus {
             http_attempts: 0,
             source: AnswerSource::Cloud,
             ignored_failure: None,
+            circuit: None,
         }
     }
 
