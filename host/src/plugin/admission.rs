@@ -6,8 +6,11 @@
 //! gives up as a timeout.
 //!
 //! 1. [`Admission::enter`] takes one instance slot (the pooling allocator has exactly as many
-//!    component slots as there are permits), then reserves the guest's initial linear memory
-//!    from the daemon-wide memory budget, both before the deadline.
+//!    component slots as there are permits), then reserves the guest's expected linear memory
+//!    from the daemon-wide memory budget, both before the deadline. Expected: what the same
+//!    plugin used at the same cloud-region last time (a region with a big catalog or many
+//!    servers needs more), else the component's initial memory; so a burst of calls queues
+//!    for memory up front instead of running out of it halfway.
 //! 2. While the guest runs, [`GuestMemory`] (the Store's `ResourceLimiter`) checks every
 //!    `memory.grow`: past the per-instance cap (`plugin_memory_limit_mb`) or with the
 //!    daemon-wide budget (`plugin_memory_total_mb`) spent, the grow traps with a message that
@@ -15,12 +18,24 @@
 //!    other guests hold could wait for ever.
 //! 3. Dropping the Store returns the slot and all the memory the guest held.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use wasmtime::ResourceLimiter;
+
+use crate::location::CloudRegion;
+
+/// Whose memory use is remembered: a plugin at a cloud-region.
+pub type PeakKey = (Arc<str>, CloudRegion);
+
+/// The linear memory each plugin last peaked at, per cloud-region.
+type Peaks = Mutex<HashMap<PeakKey, usize>>;
+
+/// The config key of the daemon-wide guest memory budget.
+pub const TOTAL_MEMORY_KEY: &str = "plugin_memory_total_mb";
 
 /// A Wasm page: the unit of linear memory, and of the memory budget's permits.
 const PAGE: usize = 64 << 10;
@@ -60,6 +75,7 @@ pub struct Admission {
     memory: Arc<Semaphore>,
     memory_pages: usize,
     per_instance_bytes: usize,
+    peaks: Arc<Peaks>,
 }
 
 impl Admission {
@@ -73,17 +89,25 @@ impl Admission {
             memory: Arc::new(Semaphore::new(memory_pages)),
             memory_pages,
             per_instance_bytes,
+            peaks: Arc::default(),
         }
     }
 
-    /// Waits (FIFO, until `deadline`) for an instance slot and for `initial_bytes` of the
-    /// memory budget: what the component's memories start with.
+    /// Waits (FIFO, until `deadline`) for an instance slot and for memory from the budget:
+    /// what `who` peaked at last time, at least `initial_bytes` (what the component's
+    /// memories start with). The instance's peak is remembered for `who` when it is dropped.
     pub async fn enter(
         &self,
+        who: Option<PeakKey>,
         initial_bytes: usize,
         deadline: Instant,
     ) -> Result<GuestMemory, AdmissionError> {
         let started = Instant::now();
+        let last_peak = who
+            .as_ref()
+            .and_then(|key| lock(&self.peaks).get(key).copied())
+            .unwrap_or(0);
+        let initial_bytes = initial_bytes.max(last_peak).min(self.per_instance_bytes);
         let slot = match tokio::time::timeout_at(deadline, self.slots.clone().acquire_owned()).await
         {
             Ok(Ok(slot)) => slot,
@@ -119,6 +143,8 @@ impl Admission {
             held_bytes: pages as usize * PAGE,
             held: Some(memory),
             used_bytes: 0,
+            peak_bytes: 0,
+            remember: who.map(|key| (key, self.peaks.clone())),
             per_instance_bytes: self.per_instance_bytes,
             total_bytes: self.memory_pages * PAGE,
         })
@@ -150,8 +176,27 @@ pub struct GuestMemory {
     held_bytes: usize,
     /// Linear memory the instance's memories add up to.
     used_bytes: usize,
+    /// The most `used_bytes` has been.
+    peak_bytes: usize,
+    /// Where to remember the peak when the instance is dropped.
+    remember: Option<(PeakKey, Arc<Peaks>)>,
     per_instance_bytes: usize,
     total_bytes: usize,
+}
+
+impl Drop for GuestMemory {
+    fn drop(&mut self) {
+        if let Some((key, peaks)) = self.remember.take()
+            && self.peak_bytes > 0
+        {
+            lock(&peaks).insert(key, self.peak_bytes);
+        }
+    }
+}
+
+fn lock(peaks: &Peaks) -> std::sync::MutexGuard<'_, HashMap<PeakKey, usize>> {
+    // A poisoned lock only means a panic elsewhere mid-insert; the map is still usable.
+    peaks.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A refused `memory.grow`, carried by the trap so the call's error names the limit.
@@ -191,7 +236,7 @@ impl GuestMemory {
                          (other plugin instances hold the rest)",
                         mib(self.total_bytes)
                     ),
-                    key: "plugin_memory_total_mb",
+                    key: TOTAL_MEMORY_KEY,
                 })?;
             match &mut self.held {
                 Some(held) => held.merge(more),
@@ -200,6 +245,7 @@ impl GuestMemory {
             self.held_bytes += pages * PAGE;
         }
         self.used_bytes = used;
+        self.peak_bytes = self.peak_bytes.max(used);
         Ok(())
     }
 
@@ -254,13 +300,13 @@ mod tests {
     async fn a_busy_pool_makes_callers_wait_in_arrival_order_and_never_fail_early() {
         let admission = Arc::new(Admission::new(1, 8 * MIB, 64 * MIB));
         let far = Instant::now() + Duration::from_secs(10);
-        let first = admission.enter(MIB, far).await.unwrap();
+        let first = admission.enter(None, MIB, far).await.unwrap();
         let order = Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut waiters = Vec::new();
         for n in 0..3 {
             let (admission, order) = (admission.clone(), order.clone());
             waiters.push(tokio::spawn(async move {
-                let admitted = admission.enter(MIB, far).await.unwrap();
+                let admitted = admission.enter(None, MIB, far).await.unwrap();
                 order.lock().unwrap().push(n);
                 tokio::time::sleep(Duration::from_millis(5)).await;
                 drop(admitted);
@@ -280,11 +326,11 @@ mod tests {
     async fn a_wait_past_the_deadline_is_a_timeout_naming_the_key() {
         let admission = Admission::new(1, 8 * MIB, 64 * MIB);
         let _held = admission
-            .enter(MIB, Instant::now() + Duration::from_secs(1))
+            .enter(None, MIB, Instant::now() + Duration::from_secs(1))
             .await
             .unwrap();
         let error = admission
-            .enter(MIB, Instant::now() + Duration::from_millis(200))
+            .enter(None, MIB, Instant::now() + Duration::from_millis(200))
             .await
             .unwrap_err();
         assert!(matches!(error, AdmissionError::NoSlot { slots: 1, .. }));
@@ -295,9 +341,9 @@ mod tests {
     async fn instances_wait_for_the_memory_budget_and_get_it_back_on_drop() {
         let admission = Admission::new(4, 8 * MIB, 4 * MIB);
         let far = Instant::now() + Duration::from_secs(1);
-        let a = admission.enter(3 * MIB, far).await.unwrap();
+        let a = admission.enter(None, 3 * MIB, far).await.unwrap();
         let error = admission
-            .enter(2 * MIB, Instant::now() + Duration::from_millis(10))
+            .enter(None, 2 * MIB, Instant::now() + Duration::from_millis(10))
             .await
             .unwrap_err();
         assert!(
@@ -306,7 +352,7 @@ mod tests {
         );
         drop(a);
         assert_eq!(admission.memory_free_bytes(), 4 * MIB);
-        let _b = admission.enter(2 * MIB, far).await.unwrap();
+        let _b = admission.enter(None, 2 * MIB, far).await.unwrap();
         assert_eq!(admission.free_slots(), 3);
     }
 
@@ -314,7 +360,7 @@ mod tests {
     async fn growth_past_the_instance_cap_or_the_budget_is_refused_naming_each_key() {
         let admission = Admission::new(4, 8 * MIB, 12 * MIB);
         let far = Instant::now() + Duration::from_secs(1);
-        let mut a = admission.enter(MIB, far).await.unwrap();
+        let mut a = admission.enter(None, MIB, far).await.unwrap();
         assert!(a.holds_slot());
         assert!(a.memory_growing(0, MIB, None).unwrap());
         assert!(a.memory_growing(MIB, 6 * MIB, None).unwrap());
@@ -323,7 +369,7 @@ mod tests {
             over_cap.to_string().contains("`plugin_memory_limit_mb`"),
             "{over_cap}"
         );
-        let mut b = admission.enter(MIB, far).await.unwrap();
+        let mut b = admission.enter(None, MIB, far).await.unwrap();
         assert!(b.memory_growing(0, MIB, None).unwrap());
         let over_budget = b.memory_growing(MIB, 7 * MIB, None).unwrap_err();
         assert!(
@@ -334,5 +380,26 @@ mod tests {
         assert!(b.memory_growing(MIB, 7 * MIB, None).unwrap());
         drop(b);
         assert_eq!(admission.memory_free_bytes(), 12 * MIB);
+    }
+
+    #[tokio::test]
+    async fn a_location_reserves_what_it_peaked_at_last_time() {
+        let admission = Admission::new(4, 64 * MIB, 64 * MIB);
+        let far = Instant::now() + Duration::from_secs(1);
+        let who: PeakKey = ("openstack".into(), CloudRegion::new("alpha", "one"));
+        let mut first = admission.enter(Some(who.clone()), MIB, far).await.unwrap();
+        assert!(first.memory_growing(0, 10 * MIB, None).unwrap());
+        assert_eq!(admission.memory_free_bytes(), 54 * MIB);
+        drop(first);
+        let again = admission.enter(Some(who), MIB, far).await.unwrap();
+        assert_eq!(
+            admission.memory_free_bytes(),
+            54 * MIB,
+            "10 MiB reserved up front"
+        );
+        let elsewhere = (Arc::from("openstack"), CloudRegion::new("alpha", "two"));
+        let _other = admission.enter(Some(elsewhere), MIB, far).await.unwrap();
+        assert_eq!(admission.memory_free_bytes(), 53 * MIB);
+        drop(again);
     }
 }

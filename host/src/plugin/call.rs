@@ -19,7 +19,7 @@ use wasmtime::component::{
 use wasmtime::{PoolConcurrencyLimitError, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::WasiCtx;
 
-use super::admission::{AdmissionError, GuestMemory, MemoryRefused};
+use super::admission::{AdmissionError, GuestMemory, MemoryRefused, TOTAL_MEMORY_KEY};
 use super::bindings::{DRIVER_EXPORT, wit};
 use super::blob::Blob;
 use super::registry::LoadedPlugin;
@@ -237,8 +237,9 @@ impl DriverCall {
         let admission = self.runtime.admission();
         let initial = initial_memory_bytes(pre.component());
         loop {
+            let who = (self.plugin.name.clone(), self.at.clone());
             let limits = admission
-                .enter(initial, self.deadline)
+                .enter(Some(who), initial, self.deadline)
                 .await
                 .map_err(|error| admission_failed(&self.plugin.name, &error))?;
             let mut store = new_store(
@@ -377,9 +378,18 @@ fn admission_failed(plugin: &str, error: &AdmissionError) -> CallError {
 
 pub fn classify_trap(plugin: &str, error: wasmtime::Error) -> CallError {
     if let Some(refused) = error.downcast_ref::<MemoryRefused>() {
-        return CallError::Trap {
-            plugin: plugin.to_owned(),
-            message: refused.to_string(),
+        // The daemon-wide budget ran out because of other calls: this call may be retried.
+        // The per-instance cap is this driver's own doing.
+        return if refused.key == TOTAL_MEMORY_KEY {
+            CallError::Driver(wit::Error::Throttled(wit::Throttle {
+                message: refused.to_string(),
+                retry_after_ms: None,
+            }))
+        } else {
+            CallError::Trap {
+                plugin: plugin.to_owned(),
+                message: refused.to_string(),
+            }
         };
     }
     match error.downcast_ref::<Trap>() {

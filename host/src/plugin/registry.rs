@@ -281,6 +281,7 @@ async fn describe(
     let limits = runtime
         .admission()
         .enter(
+            None,
             initial_memory_bytes(pre.instance_pre().component()),
             deadline,
         )
