@@ -228,16 +228,18 @@ impl GuestMemory {
             let pages = (used - self.held_bytes).div_ceil(PAGE);
             let more = u32::try_from(pages)
                 .ok()
-                .and_then(|pages| self.budget.clone().try_acquire_many_owned(pages).ok())
-                .ok_or_else(|| MemoryRefused {
-                    wanted_mb: mib(desired),
-                    limit: format!(
-                        "what is left of the daemon-wide guest memory budget of {} MiB \
+                .and_then(|pages| self.budget.clone().try_acquire_many_owned(pages).ok());
+            // Refused or not, the next call here reserves this much up front (and waits).
+            self.peak_bytes = self.peak_bytes.max(used);
+            let more = more.ok_or_else(|| MemoryRefused {
+                wanted_mb: mib(desired),
+                limit: format!(
+                    "what is left of the daemon-wide guest memory budget of {} MiB \
                          (other plugin instances hold the rest)",
-                        mib(self.total_bytes)
-                    ),
-                    key: TOTAL_MEMORY_KEY,
-                })?;
+                    mib(self.total_bytes)
+                ),
+                key: TOTAL_MEMORY_KEY,
+            })?;
             match &mut self.held {
                 Some(held) => held.merge(more),
                 None => self.held = Some(more),
@@ -401,5 +403,25 @@ mod tests {
         let _other = admission.enter(Some(elsewhere), MIB, far).await.unwrap();
         assert_eq!(admission.memory_free_bytes(), 53 * MIB);
         drop(again);
+    }
+
+    #[tokio::test]
+    async fn a_growth_the_budget_refused_is_reserved_up_front_next_time() {
+        let admission = Admission::new(4, 64 * MIB, 8 * MIB);
+        let far = Instant::now() + Duration::from_secs(1);
+        let who: PeakKey = ("openstack".into(), CloudRegion::new("alpha", "one"));
+        let hog = admission.enter(None, 5 * MIB, far).await.unwrap();
+        let mut first = admission.enter(Some(who.clone()), MIB, far).await.unwrap();
+        assert!(first.memory_growing(0, 6 * MIB, None).is_err());
+        drop(first);
+        let waiting = admission
+            .enter(Some(who), MIB, Instant::now() + Duration::from_millis(50))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(waiting, AdmissionError::NoMemory { needed_mb: 6, .. }),
+            "{waiting}"
+        );
+        drop(hog);
     }
 }
