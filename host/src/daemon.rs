@@ -220,7 +220,11 @@ impl Daemon {
                 .unwrap_or(usize::MAX),
             fuel: host.plugin_fuel,
             artifact_cache_dir: host.plugin_cache_dir.resolve(),
-            ..RuntimeSettings::default()
+            max_instances: host.plugin_instances,
+            memory_total_bytes: usize::try_from(host.plugin_memory_total_mb << 20)
+                .unwrap_or(usize::MAX),
+            max_plugin_file_bytes: host.max_plugin_file_mb.saturating_mul(1 << 20),
+            breaker: host.circuit_breaker.settings(),
         })?);
         runtime.egress().configure(egress_allowlists(clouds, host)?);
         let registry = Arc::new(Registry::new(runtime));

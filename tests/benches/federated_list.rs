@@ -1,9 +1,14 @@
 //! Benchmark: list servers everywhere, end to end through gRPC, against simulated clouds
-//! whose every region answers in 50 ms — beside a sequential loop asking the same regions
-//! one at a time through the same daemon, measured in the same run.
+//! whose every region answers in 50 ms with 5 servers — at 12, 100 and 1,000 cloud-regions,
+//! fresh (bypassing the cache) and cached, with the daemon's default settings; then 12
+//! regions of which one answers 503 to everything (its circuit breaker open).
 //!
-//! Run: `cargo bench -p oaktree-tests --bench federated_list` (add `-- 100` to also run
-//! 10 clouds x 10 regions).
+//! Run: `cargo bench -p oaktree-tests --bench federated_list` (`-- 1000` runs one part only:
+//! `12`, `100`, `1000` or `503`).
+//!
+//! RSS is the process's (the simulator runs in the same process): reported whole and as the
+//! growth since the simulator was up, which is the daemon's share plus what the simulator
+//! allocated while serving.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -13,22 +18,22 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::time::{Duration, Instant};
 
-use oaktree_simcloud::{SimCloudConfig, SimConfig, SimRegionConfig};
+use oaktree_simcloud::{Fault, SimCloudConfig, SimConfig, SimRegionConfig};
 use oaktree_tests::World;
-use oaktree_tests::proto::{CallOptions, ListRequest, StatusKind};
+use oaktree_tests::proto::{CallOptions, ListRequest, ListServersResponse, StatusKind};
 
-/// Every call asks the clouds: this measures the fan-out, not the cache.
-fn list_request(clouds: &[&str], regions: &[&str], name_or_id: &str) -> ListRequest {
-    let mut request = oaktree_tests::list_request(clouds, regions, name_or_id);
+const REGION_LATENCY_MS: u64 = 50;
+const SERVERS_PER_REGION: usize = 5;
+const ROUNDS: usize = 20;
+
+fn request(bypass_cache: bool) -> ListRequest {
+    let mut request = oaktree_tests::list_request(&[], &[], "");
     request.options = Some(CallOptions {
-        bypass_cache: true,
+        bypass_cache,
         treat_as_empty: vec![],
     });
     request
 }
-
-const REGION_LATENCY_MS: u64 = 50;
-const ROUNDS: usize = 20;
 
 fn clouds(clouds: usize, regions: usize) -> SimConfig {
     SimConfig::new(
@@ -37,6 +42,7 @@ fn clouds(clouds: usize, regions: usize) -> SimConfig {
                 let regions = (0..regions)
                     .map(|r| SimRegionConfig {
                         latency_ms: REGION_LATENCY_MS,
+                        servers: SERVERS_PER_REGION,
                         ..SimRegionConfig::new(&format!("region-{r}"))
                     })
                     .collect();
@@ -46,108 +52,187 @@ fn clouds(clouds: usize, regions: usize) -> SimConfig {
     )
 }
 
-struct Summary {
-    median: Duration,
-    p90: Duration,
-    min: Duration,
-}
-
-fn summarise(mut samples: Vec<Duration>) -> Summary {
+fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
-    Summary {
-        median: samples[samples.len() / 2],
-        p90: samples[samples.len() * 9 / 10],
-        min: samples[0],
-    }
+    samples[samples.len() / 2]
 }
 
-async fn run(n_clouds: usize, n_regions: usize) {
-    let config = clouds(n_clouds, n_regions);
-    let locations: Vec<(String, String)> = config
-        .clouds
-        .iter()
-        .flat_map(|c| {
-            c.regions
-                .iter()
-                .map(move |r| (c.name.clone(), r.name.clone()))
-        })
-        .collect();
-    let expected: usize = config
-        .clouds
-        .iter()
-        .flat_map(|c| &c.regions)
-        .map(|r| r.servers)
-        .sum();
-    let world = World::start_with(config, |host| host.max_concurrency = 128)
-        .await
-        .unwrap();
-    let mut client = world.client().await;
-
-    // Warm-up: one token per location, plugin compiled and pooled.
-    let warm = client
-        .list_servers(list_request(&[], &[], ""))
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(warm.statuses.iter().all(|s| s.kind() == StatusKind::Ok));
-
-    let mut federated = Vec::new();
-    let mut sequential = Vec::new();
-    for _ in 0..ROUNDS {
-        let started = Instant::now();
-        let reply = client
-            .list_servers(list_request(&[], &[], ""))
-            .await
-            .unwrap()
-            .into_inner();
-        federated.push(started.elapsed());
-        assert_eq!(reply.servers.len(), expected);
-        assert!(reply.statuses.iter().all(|s| s.kind() == StatusKind::Ok));
-
-        let started = Instant::now();
-        let mut servers = 0;
-        for (cloud, region) in &locations {
-            let reply = client
-                .list_servers(list_request(&[cloud], &[region], ""))
-                .await
-                .unwrap()
-                .into_inner();
-            servers += reply.servers.len();
-        }
-        sequential.push(started.elapsed());
-        assert_eq!(servers, expected);
-    }
-    let (f, s) = (summarise(federated), summarise(sequential));
-    println!(
-        "{n_clouds} clouds x {n_regions} regions ({} locations, {expected} servers, {REGION_LATENCY_MS} ms per region), {ROUNDS} rounds:",
-        locations.len()
-    );
-    println!(
-        "  federated ListServers everywhere: median {:>7.1} ms  p90 {:>7.1} ms  min {:>7.1} ms",
-        ms(f.median),
-        ms(f.p90),
-        ms(f.min)
-    );
-    println!(
-        "  sequential loop, one call per region: median {:>7.1} ms  p90 {:>7.1} ms  min {:>7.1} ms",
-        ms(s.median),
-        ms(s.p90),
-        ms(s.min)
-    );
-    println!(
-        "  speed-up (median sequential / median federated): {:.1}x",
-        s.median.as_secs_f64() / f.median.as_secs_f64()
-    );
+fn p90(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() * 9 / 10]
 }
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// This process's resident set, in MiB.
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+type Client = oaktree::proto::cloud_service_client::CloudServiceClient<tonic::transport::Channel>;
+
+async fn list(client: &mut Client, bypass_cache: bool) -> (ListServersResponse, Duration) {
+    let started = Instant::now();
+    let reply = client
+        .list_servers(request(bypass_cache))
+        .await
+        .unwrap()
+        .into_inner();
+    (reply, started.elapsed())
+}
+
+async fn healthy(n_clouds: usize, n_regions: usize) {
+    let locations = n_clouds * n_regions;
+    let config = clouds(n_clouds, n_regions);
+    let sim_only = {
+        // The simulator alone, for the RSS baseline.
+        let sim = oaktree_simcloud::SimCloud::start(config.clone(), "127.0.0.1:0")
+            .await
+            .unwrap();
+        let rss = rss_mib();
+        sim.shutdown();
+        rss
+    };
+    // The daemon's defaults: they must serve 1,000 cloud-regions as they are.
+    let world = World::start(config).await.unwrap();
+    let mut client = world.client().await;
+    let started_rss = rss_mib();
+
+    // Warm-up: a token per location, the plugin compiled and pooled.
+    for attempt in 1..=3 {
+        let (warm, elapsed) = list(&mut client, true).await;
+        let failed: Vec<_> = warm
+            .statuses
+            .iter()
+            .filter(|s| s.kind() != StatusKind::Ok)
+            .collect();
+        if failed.is_empty() {
+            break;
+        }
+        println!(
+            "  warm-up {attempt} ({:.0} ms): {} of {locations} locations failed, e.g. {:?}: {}",
+            ms(elapsed),
+            failed.len(),
+            failed[0].kind(),
+            failed[0].message
+        );
+    }
+
+    let warm_rss = rss_mib();
+    let mut fresh = Vec::new();
+    let mut failed_locations = 0;
+    for _ in 0..ROUNDS {
+        let (reply, elapsed) = list(&mut client, true).await;
+        fresh.push(elapsed);
+        assert_eq!(reply.servers.len(), locations * SERVERS_PER_REGION);
+        failed_locations += reply
+            .statuses
+            .iter()
+            .filter(|s| s.kind() != StatusKind::Ok)
+            .count();
+    }
+    let mut cached = Vec::new();
+    for _ in 0..ROUNDS {
+        let (reply, elapsed) = list(&mut client, false).await;
+        cached.push(elapsed);
+        failed_locations += reply
+            .statuses
+            .iter()
+            .filter(|s| s.kind() != StatusKind::Ok)
+            .count();
+    }
+    let rss = rss_mib();
+    println!(
+        "{locations:>5} cloud-regions ({n_clouds} x {n_regions}, {REGION_LATENCY_MS} ms, \
+         {SERVERS_PER_REGION} servers each): fresh median {:>6.1} ms p90 {:>6.1} ms | cached \
+         median {:>5.1} ms p90 {:>5.1} ms | failed locations {failed_locations} | RSS after \
+         {rss:.0} MiB (simulator alone {sim_only:.0} MiB, growth {:.0} MiB; with the daemon \
+         started {started_rss:.0} MiB, after the warm-up {warm_rss:.0} MiB)",
+        ms(median(fresh.clone())),
+        ms(p90(fresh)),
+        ms(median(cached.clone())),
+        ms(p90(cached)),
+        rss - sim_only,
+    );
+    drop(client);
+    world.daemon.shutdown().await.unwrap();
+    world.sim.shutdown();
+}
+
+async fn one_region_down() {
+    let world = World::start(clouds(3, 4)).await.unwrap();
+    world
+        .sim
+        .set_fault("cloud1", "region-2", Fault::Unavailable, 0)
+        .unwrap();
+    let mut client = world.client().await;
+    // Two fresh calls: retries of the first and the second trip the circuit (5 failures).
+    for _ in 0..2 {
+        list(&mut client, true).await;
+    }
+    let mut fresh = Vec::new();
+    let mut slowest_healthy = Vec::new();
+    let mut cached = Vec::new();
+    let mut open = 0;
+    for _ in 0..ROUNDS {
+        let (reply, elapsed) = list(&mut client, true).await;
+        fresh.push(elapsed);
+        let healthy = reply.statuses.iter().filter(|s| s.kind() == StatusKind::Ok);
+        let slowest = healthy.map(|s| s.elapsed_ms).max().unwrap_or(0);
+        slowest_healthy.push(Duration::from_millis(slowest));
+        assert_eq!(
+            reply
+                .statuses
+                .iter()
+                .filter(|s| s.kind() != StatusKind::Ok)
+                .count(),
+            1
+        );
+        open += reply
+            .statuses
+            .iter()
+            .filter(|s| s.circuit.is_some())
+            .count();
+    }
+    for _ in 0..ROUNDS {
+        let (_, elapsed) = list(&mut client, false).await;
+        cached.push(elapsed);
+    }
+    println!(
+        "   12 cloud-regions, one answering 503: fresh median {:>6.1} ms (slowest healthy \
+         region median {:>5.1} ms) | cached median {:>5.1} ms | circuit open in {open}/{ROUNDS} \
+         fresh rounds",
+        ms(median(fresh)),
+        ms(median(slowest_healthy)),
+        ms(median(cached)),
+    );
+}
+
 #[tokio::main]
 async fn main() {
-    run(3, 4).await;
-    if std::env::args().any(|a| a == "100") {
-        run(10, 10).await;
+    let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    if run("12") {
+        healthy(3, 4).await;
+    }
+    if run("100") {
+        healthy(10, 10).await;
+    }
+    if run("1000") {
+        healthy(10, 100).await;
+    }
+    if run("1000w") {
+        healthy(100, 10).await;
+    }
+    if run("503") {
+        one_region_down().await;
     }
 }

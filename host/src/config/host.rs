@@ -38,6 +38,10 @@ const HOST_KEYS: &[&str] = &[
     "max_deadline_ms",
     "idempotency_window_s",
     "shutdown_grace_ms",
+    "plugin_instances",
+    "plugin_memory_total_mb",
+    "max_plugin_file_mb",
+    "circuit_breaker",
 ];
 
 /// How log lines are written.
@@ -118,7 +122,7 @@ pub struct HostConfig {
     pub profiles: BTreeMap<String, String>,
     /// Deadline for a call that brings none, in milliseconds; > 0.
     pub default_deadline_ms: u64,
-    /// Global bound on concurrent per-location tasks; ≥ 1.
+    /// Locations one call asks at once; ≥ 1. The daemon-wide bound is `plugin_instances`.
     pub max_concurrency: usize,
     /// Linear-memory limit of one plugin instance, in MiB; > 0.
     pub plugin_memory_limit_mb: u64,
@@ -162,7 +166,48 @@ pub struct HostConfig {
     /// On SIGTERM or SIGINT, how long calls, streams and operations in flight may take to
     /// finish before they are cut off (operations recorded as interrupted), in milliseconds.
     pub shutdown_grace_ms: u64,
+    /// Plugin instances alive at once, daemon-wide (the pool); more calls wait their turn
+    /// (FIFO, inside their deadline); ≥ 1.
+    pub plugin_instances: u32,
+    /// Linear memory all plugin instances together may hold, in MiB; > 0. A call waits for
+    /// its instance's initial memory; a guest growing past what is left traps, naming the key.
+    pub plugin_memory_total_mb: u64,
+    /// Plugin files larger than this (MiB) are rejected without being read; > 0.
+    pub max_plugin_file_mb: u64,
+    /// When a cloud-region's service circuit opens, and how often an open one is probed.
+    pub circuit_breaker: CircuitBreakerConfig,
 }
+
+/// `circuit_breaker:` of the daemon config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CircuitBreakerConfig {
+    /// Consecutive failures (refused, 5xx, timeout) that open a circuit; 0 turns it off.
+    pub failures: u32,
+    /// Milliseconds from opening (or a failed probe) to the next probe; > 0.
+    pub probe_interval_ms: u64,
+}
+
+impl Default for CircuitBreakerConfig {
+    fn default() -> Self {
+        let defaults = crate::limits::BreakerSettings::default();
+        CircuitBreakerConfig {
+            failures: defaults.failures,
+            probe_interval_ms: u64::try_from(defaults.probe_interval.as_millis())
+                .unwrap_or(u64::MAX),
+        }
+    }
+}
+
+impl CircuitBreakerConfig {
+    pub fn settings(&self) -> crate::limits::BreakerSettings {
+        crate::limits::BreakerSettings {
+            failures: self.failures,
+            probe_interval: std::time::Duration::from_millis(self.probe_interval_ms),
+        }
+    }
+}
+
 
 /// The default work directory: `$XDG_STATE_HOME/oaktree`, else `~/.local/state/oaktree`;
 /// `None` when neither variable gives an absolute path.
@@ -197,8 +242,9 @@ impl Default for HostConfig {
             profiles: BTreeMap::new(),
             // 30 s: long enough for a slow region's list call, short enough to fail a hung one.
             default_deadline_ms: 30_000,
-            // 64 tasks keep 100 cloud-regions within two rounds without flooding the runtime.
-            max_concurrency: 64,
+            // 1,024: a 1,000-region listing asks every region in one round (a task each is
+            // small; the per-region budgets protect the clouds, plugin_instances the daemon).
+            max_concurrency: 1024,
             // 256 MiB: a driver holds parsed JSON pages, never image bytes (those stay host-side).
             plugin_memory_limit_mb: 256,
             log_format: LogFormat::Text,
@@ -223,6 +269,13 @@ impl Default for HostConfig {
             // 30 s: a page of listings or a short upload finishes; a stuck client does not
             // hold a restart for long.
             shutdown_grace_ms: 30_000,
+            // One instance per region of a 1,000-region listing; see RuntimeSettings.
+            plugin_instances: 1024,
+            // ~1,000 drivers of ~1.3 MiB, or 8 at the 256 MiB per-instance cap.
+            plugin_memory_total_mb: 2048,
+            // The largest driver here is under 2 MiB, a Python one about 40 MiB.
+            max_plugin_file_mb: 64,
+            circuit_breaker: CircuitBreakerConfig::default(),
         }
     }
 }
@@ -307,6 +360,26 @@ impl HostConfig {
                 self.idempotency_window_s == 0,
                 "must be greater than 0 (seconds)",
             ),
+            (
+                "plugin_instances",
+                self.plugin_instances == 0,
+                "must be at least 1",
+            ),
+            (
+                "plugin_memory_total_mb",
+                self.plugin_memory_total_mb == 0,
+                "must be greater than 0 (MiB)",
+            ),
+            (
+                "max_plugin_file_mb",
+                self.max_plugin_file_mb == 0,
+                "must be greater than 0 (MiB)",
+            ),
+            (
+                "circuit_breaker.probe_interval_ms",
+                self.circuit_breaker.probe_interval_ms == 0,
+                "must be greater than 0 (milliseconds)",
+            ),
         ];
         if let Some((key, _, fix)) = checks.iter().find(|(_, bad, _)| *bad) {
             return Err(ConfigError::invalid(
@@ -354,7 +427,12 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:50051".parse().unwrap());
         assert_eq!(c.plugin_dir, PathBuf::from("/etc/oaktree/plugins"));
         assert_eq!(c.default_deadline_ms, 30_000);
-        assert_eq!(c.max_concurrency, 64);
+        assert_eq!(c.max_concurrency, 1024);
+        assert_eq!(c.plugin_instances, 1024);
+        assert_eq!(c.plugin_memory_total_mb, 2048);
+        assert_eq!(c.max_plugin_file_mb, 64);
+        assert_eq!(c.circuit_breaker.failures, 5);
+        assert_eq!(c.circuit_breaker.probe_interval_ms, 5000);
         assert_eq!(c.plugin_memory_limit_mb, 256);
         assert_eq!(c.log_format, LogFormat::Text);
         assert!(c.watch_plugins);
@@ -404,7 +482,8 @@ mod tests {
              clouds_file, profiles, default_deadline_ms, max_concurrency, plugin_memory_limit_mb, \
              log_format, limits, metrics_listen, watch_plugins, plugin_cache_dir, plugin_fuel, \
              egress, work_dir, qemu_img, upload_dirs, max_upload_bytes, max_deadline_ms, \
-             idempotency_window_s, shutdown_grace_ms). Fix: remove it or correct its spelling"
+             idempotency_window_s, shutdown_grace_ms, plugin_instances, plugin_memory_total_mb, \
+             max_plugin_file_mb, circuit_breaker). Fix: remove it or correct its spelling"
         );
     }
 
@@ -472,6 +551,53 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("unknown field `clod`"), "{err}");
+    }
+
+    #[test]
+    fn scale_keys_are_read_and_checked() {
+        let c = parse(
+            "plugin_instances: 8\nplugin_memory_total_mb: 100\nmax_plugin_file_mb: 3\n\
+             circuit_breaker: {failures: 2, probe_interval_ms: 250}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                c.plugin_instances,
+                c.plugin_memory_total_mb,
+                c.max_plugin_file_mb
+            ),
+            (8, 100, 3)
+        );
+        let breaker = c.circuit_breaker.settings();
+        assert_eq!(breaker.failures, 2);
+        assert_eq!(
+            breaker.probe_interval,
+            std::time::Duration::from_millis(250)
+        );
+        let c = parse("circuit_breaker: {failures: 9}\n").unwrap();
+        assert_eq!(c.circuit_breaker.probe_interval_ms, 5000);
+        for (text, key) in [
+            (
+                "plugin_instances: 0\n",
+                ": plugin_instances: must be at least 1",
+            ),
+            (
+                "plugin_memory_total_mb: 0\n",
+                ": plugin_memory_total_mb: must be",
+            ),
+            ("max_plugin_file_mb: 0\n", ": max_plugin_file_mb: must be"),
+            (
+                "circuit_breaker: {probe_interval_ms: 0}\n",
+                ": circuit_breaker.probe_interval_ms: must be",
+            ),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(key), "{err}");
+        }
+        let err = parse("circuit_breaker: {failure: 1}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `failure`"), "{err}");
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub use cache::expirations;
 pub use clouds::CloudsConfig;
 pub use error::ConfigError;
 pub use expand::CloudRegionConfig;
-pub use host::{HostConfig, LogFormat, PluginCacheDir, default_work_dir};
+pub use host::{CircuitBreakerConfig, HostConfig, LogFormat, PluginCacheDir, default_work_dir};
 pub use profiles::BUILTIN_PROFILES;
 pub use search::ConfigEnv;
 pub use validate::{MAX_PLUGIN_MEMORY_MB, check_at_start};

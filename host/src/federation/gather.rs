@@ -278,6 +278,7 @@ impl Federation {
                     let mut status = LocationStatus::failed(target.at, &error, elapsed);
                     status.limiter_wait = stats.limiter_wait();
                     status.http_attempts = stats.http_attempts();
+                    status.circuit = stats.circuit_open().cloned();
                     (Vec::new(), status)
                 }
             }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::limits::CircuitSnapshot;
 use crate::location::CloudRegion;
 use crate::plugin::CallError;
 use crate::plugin::bindings::wit;
@@ -85,6 +86,8 @@ pub struct LocationStatus {
     pub source: AnswerSource,
     /// The failure kind the caller asked to treat as empty, when that happened.
     pub ignored_failure: Option<StatusKind>,
+    /// The open circuit breaker that answered for this location, when one did.
+    pub circuit: Option<CircuitSnapshot>,
 }
 
 impl LocationStatus {
@@ -100,6 +103,7 @@ impl LocationStatus {
             http_attempts: 0,
             source: AnswerSource::Cloud,
             ignored_failure: None,
+            circuit: None,
         }
     }
 
@@ -116,6 +120,7 @@ impl LocationStatus {
             http_attempts: 0,
             source: AnswerSource::Cloud,
             ignored_failure: None,
+            circuit: None,
         }
     }
 
@@ -133,6 +138,7 @@ impl LocationStatus {
             http_attempts: 0,
             source: AnswerSource::Cloud,
             ignored_failure: None,
+            circuit: None,
         }
     }
 
@@ -148,6 +154,7 @@ impl LocationStatus {
             http_attempts: 0,
             source: AnswerSource::Cloud,
             ignored_failure: None,
+            circuit: None,
         }
     }
 

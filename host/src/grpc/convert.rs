@@ -119,6 +119,28 @@ pub fn status(status: &LocationStatus) -> proto::LocationStatus {
         cache: cache_source(status.source) as i32,
         ignored_failure: status.ignored_failure.map_or(0, |k| status_kind(k) as i32),
         http_attempts: status.http_attempts,
+        circuit: status.circuit.as_ref().map(circuit_state),
+    }
+}
+
+fn circuit_state(circuit: &crate::limits::CircuitSnapshot) -> proto::CircuitState {
+    use crate::limits::breaker::Phase;
+    let unix_ms = |at: std::time::SystemTime| {
+        at.duration_since(std::time::UNIX_EPOCH)
+            .map(millis)
+            .unwrap_or(0)
+    };
+    proto::CircuitState {
+        phase: match circuit.phase {
+            Phase::Closed => proto::CircuitPhase::Closed,
+            Phase::Open => proto::CircuitPhase::Open,
+            Phase::HalfOpen => proto::CircuitPhase::HalfOpen,
+        } as i32,
+        service: circuit.service.clone(),
+        open_since_unix_ms: unix_ms(circuit.open_since),
+        last_error: circuit.last_error.clone(),
+        next_probe_unix_ms: unix_ms(circuit.next_probe),
+        failures: circuit.failures,
     }
 }
 

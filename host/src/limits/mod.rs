@@ -33,14 +33,19 @@
 //! [`Budget::penalise`] answers a vendor 429/Retry-After: no start before `now + retry_after`,
 //! then one call and the steady rate, not a burst.
 //!
+//! [`breaker`] keeps a circuit breaker per cloud-region and service beside the budgets: a
+//! service that keeps failing is refused at once instead of being asked again.
+//!
 //! All time is tokio time, so tests pause and advance the clock.
 
+pub mod breaker;
 mod bucket;
 mod budget;
 mod registry;
 pub mod settings;
 mod spec;
 
+pub use breaker::{BreakerSettings, Breakers, CircuitSnapshot};
 pub use budget::{Budget, Permit};
 pub use registry::{CallPermit, Limits};
 pub use spec::LimitSpec;

@@ -1,11 +1,13 @@
 //! One driver call for one cloud-region.
 //!
-//! 1. A fresh Store (from the pool) carries the call's [`HostState`]: the cloud-region, the
-//!    deadline and a memory limit.
-//! 2. Every epoch tick the guest yields to the executor; past the deadline it traps. Host
+//! 1. The call waits (FIFO, inside its deadline) for an instance slot and its guest memory
+//!    ([`super::admission`]); a busy pool delays a call, it never fails one early.
+//! 2. A fresh Store (from the pool) carries the call's [`HostState`]: the cloud-region, the
+//!    deadline and the memory limiter holding the slot.
+//! 3. Every epoch tick the guest yields to the executor; past the deadline it traps. Host
 //!    imports get the time left.
-//! 3. The plugin is instantiated from its `InstancePre` and the function is called.
-//! 4. A trap, an out-of-time guest or a failed instantiation becomes a [`CallError`] for this
+//! 4. The plugin is instantiated from its `InstancePre` and the function is called.
+//! 5. A trap, an out-of-time guest or a failed instantiation becomes a [`CallError`] for this
 //!    call only; the Store and instance are dropped either way.
 
 use std::sync::Arc;
@@ -14,9 +16,10 @@ use tokio::time::Instant;
 use wasmtime::component::{
     ComponentNamedList, Instance, Lift, Lower, Resource, ResourceTable, TypedFunc,
 };
-use wasmtime::{Store, StoreLimitsBuilder, Trap, UpdateDeadline};
+use wasmtime::{PoolConcurrencyLimitError, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::WasiCtx;
 
+use super::admission::{AdmissionError, GuestMemory, MemoryRefused, TOTAL_MEMORY_KEY};
 use super::bindings::{DRIVER_EXPORT, wit};
 use super::blob::Blob;
 use super::registry::LoadedPlugin;
@@ -226,25 +229,45 @@ impl DriverCall {
             })
     }
 
+    /// Waits for a slot and memory, then instantiates. Should the pool run short of some
+    /// other share (core instances, tables) a component needs, it waits for a release and
+    /// tries again, inside the deadline.
     async fn instantiate(&self) -> Result<(Store<HostState>, Instance), CallError> {
-        let mut store = new_store(
-            &self.runtime,
-            self.plugin.name.clone(),
-            self.at.clone(),
-            self.deadline,
-            self.stats.clone(),
-        );
-        let instance = self
-            .plugin
-            .pre
-            .instance_pre()
-            .instantiate_async(&mut store)
-            .await
-            .map_err(|e| CallError::Instantiate {
-                plugin: self.plugin.name.to_string(),
-                message: format!("{e:#}"),
-            })?;
-        Ok((store, instance))
+        let pre = self.plugin.pre.instance_pre();
+        let admission = self.runtime.admission();
+        let initial = initial_memory_bytes(pre.component());
+        loop {
+            let who = (self.plugin.name.clone(), self.at.clone());
+            let limits = admission
+                .enter(Some(who), initial, self.deadline)
+                .await
+                .map_err(|error| admission_failed(&self.plugin.name, &error))?;
+            let mut store = new_store(
+                &self.runtime,
+                self.plugin.name.clone(),
+                self.at.clone(),
+                self.deadline,
+                self.stats.clone(),
+                limits,
+            );
+            match pre.instantiate_async(&mut store).await {
+                Ok(instance) => return Ok((store, instance)),
+                Err(error) if error.downcast_ref::<PoolConcurrencyLimitError>().is_some() => {
+                    drop(store);
+                    if Instant::now() + POOL_RETRY >= self.deadline {
+                        return Err(CallError::Deadline);
+                    }
+                    tracing::debug!(plugin = %self.plugin.name, %error, "pool share busy; waiting");
+                    tokio::time::sleep(POOL_RETRY).await;
+                }
+                Err(error) => {
+                    return Err(CallError::Instantiate {
+                        plugin: self.plugin.name.to_string(),
+                        message: format!("{error:#}"),
+                    });
+                }
+            }
+        }
     }
 
     fn settle<T>(
@@ -254,9 +277,16 @@ impl DriverCall {
         match outcome {
             Err(_elapsed) => Err(CallError::Deadline),
             // A refused request fails the call whatever the driver made of the refusal.
-            Ok(Ok(answer)) => match self.stats.egress_denied() {
-                Some(denied) => Err(CallError::Driver(wit::Error::Forbidden(denied.to_owned()))),
-                None => answer.map_err(CallError::Driver),
+            Ok(Ok(answer)) => match (self.stats.egress_denied(), self.stats.circuit_open()) {
+                (Some(denied), _) => {
+                    Err(CallError::Driver(wit::Error::Forbidden(denied.to_owned())))
+                }
+                // The driver failed because an open circuit refused it: say that, not
+                // whatever the driver made of the refusal.
+                (None, Some(open)) if answer.is_err() => {
+                    Err(CallError::Driver(wit::Error::Unavailable(open.describe())))
+                }
+                (None, _) => answer.map_err(CallError::Driver),
             },
             Ok(Err(trap)) => Err(classify_trap(&self.plugin.name, trap)),
         }
@@ -264,7 +294,8 @@ impl DriverCall {
 }
 
 /// Builds the Store for one call: no WASI capabilities (no files, env, args, sockets),
-/// the runtime's memory limit, and an epoch callback that yields to the async executor
+/// `limits` as its memory limiter (it holds the call's instance slot and guest memory until
+/// the Store is dropped), and an epoch callback that yields to the async executor
 /// every tick (so a busy guest never starves other calls on its thread) and traps with
 /// [`Trap::Interrupt`] once the call's deadline has passed.
 pub fn new_store(
@@ -273,14 +304,12 @@ pub fn new_store(
     at: CloudRegion,
     deadline: Instant,
     stats: Arc<CallStats>,
+    limits: GuestMemory,
 ) -> Store<HostState> {
     let state = HostState {
         wasi: WasiCtx::builder().build(),
         table: ResourceTable::new(),
-        limits: StoreLimitsBuilder::new()
-            .memory_size(runtime.settings.memory_limit_bytes)
-            .instances(64)
-            .build(),
+        limits,
         services: runtime.services.clone(),
         egress: runtime.services.egress.for_location(&at),
         at,
@@ -324,7 +353,45 @@ fn outcome_label<T>(result: &Result<T, CallError>) -> &'static str {
     }
 }
 
+/// How long a call whose component found the pool short of a share waits before retrying.
+const POOL_RETRY: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// The linear memory a component's memories start with (an upper bound: every memory at the
+/// largest initial size), plus room to grow a little without touching the budget again.
+pub(crate) fn initial_memory_bytes(component: &wasmtime::component::Component) -> usize {
+    /// What a listing driver typically grows by while parsing a page.
+    const GROWTH_ROOM: usize = 256 << 10;
+    let pages = component
+        .resources_required()
+        .map(|r| u64::from(r.num_memories) * r.max_initial_memory_size.unwrap_or(0))
+        .unwrap_or(0);
+    usize::try_from(pages.saturating_mul(64 << 10))
+        .unwrap_or(usize::MAX)
+        .saturating_add(GROWTH_ROOM)
+}
+
+/// A call that could not get a slot or memory before its deadline ran out of time.
+fn admission_failed(plugin: &str, error: &AdmissionError) -> CallError {
+    tracing::warn!(plugin, %error, "no plugin instance before the deadline");
+    CallError::Deadline
+}
+
 pub fn classify_trap(plugin: &str, error: wasmtime::Error) -> CallError {
+    if let Some(refused) = error.downcast_ref::<MemoryRefused>() {
+        // The daemon-wide budget ran out because of other calls: this call may be retried.
+        // The per-instance cap is this driver's own doing.
+        return if refused.key == TOTAL_MEMORY_KEY {
+            CallError::Driver(wit::Error::Throttled(wit::Throttle {
+                message: refused.to_string(),
+                retry_after_ms: None,
+            }))
+        } else {
+            CallError::Trap {
+                plugin: plugin.to_owned(),
+                message: refused.to_string(),
+            }
+        };
+    }
     match error.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => return CallError::Deadline,
         Some(Trap::OutOfFuel) => {

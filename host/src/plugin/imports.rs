@@ -3,8 +3,14 @@
 //! `http.send` (and `http.send-blob`) is the only way out of the sandbox. The host first checks
 //! the destination against the cloud-region's egress allowlist ([`super::egress`]): a refused
 //! request is never sent, takes no budget, is counted (outcome `denied`), logged, and fails
-//! the call. Then it sends with reqwest, bounds the request by the call's remaining time, caps
-//! the response size, and lower-cases header names so drivers need not care.
+//! the call. Then it asks the (cloud, region, service) circuit breaker ([`crate::limits::breaker`]):
+//! an open circuit refuses the request at once, unsent and without retries, and the call
+//! remembers the circuit for its location status. Then it sends with reqwest, bounds the
+//! request by the call's remaining time, caps the response size, and lower-cases header
+//! names so drivers need not care. Every attempt's outcome feeds the breaker: this is the
+//! one place that sees refused connections, 5xx answers and timeouts, per service, for every
+//! kind of call (lists, gets, writes, operations); the failure that opens a circuit starts
+//! its background prober ([`super::probe`]).
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -14,9 +20,11 @@ use tracing::{Level, event};
 use super::bindings::http_api::{HttpError, Method, Request, Response};
 use super::bindings::{http_api, ledger_api, log_api, state_api, wit};
 use super::blob::Blob;
+use super::probe;
 use super::retry::{self, Verdict};
-use super::runtime::HostState;
+use super::runtime::{HostServices, HostState};
 use crate::limits::LimitError;
+use crate::limits::breaker::{Admit, CircuitKey, Outcome, ProbeRequest};
 use wasmtime::component::Resource;
 
 /// How long a cloud-region's budget pauses after a 429 that gave no Retry-After.
@@ -85,9 +93,26 @@ impl HostState {
             return Err(HttpError::Denied(message));
         }
         let method = method_of(req.method);
+        let circuit: CircuitKey = (
+            self.at.cloud.clone(),
+            self.at.region.clone(),
+            req.service.clone(),
+        );
         let mut attempt = 0;
         loop {
             attempt += 1;
+            if let Admit::Refuse(open) = self.services.breakers.admit(&circuit) {
+                let message = format!("{} not sent: {}", req.url, open.describe());
+                self.stats.record_circuit_open(open);
+                self.services.metrics.http_request(
+                    &self.at.cloud,
+                    &self.at.region,
+                    &req.service,
+                    "circuit_open",
+                    Duration::ZERO,
+                );
+                return Err(HttpError::Connect(message));
+            }
             let left = self
                 .deadline
                 .saturating_duration_since(tokio::time::Instant::now());
@@ -155,7 +180,26 @@ impl HostState {
                 }
                 builder = builder.body(body);
             }
+            let mut pending = PendingAttempt {
+                services: &self.services,
+                circuit: &circuit,
+                deadline: self.deadline,
+                finished: false,
+            };
             let result = send_and_read(builder, left).await;
+            pending.finished = true;
+            drop(pending);
+            let replay = matches!(req.method, Method::Get).then(|| ProbeRequest {
+                url: req.url.clone(),
+                headers: req.headers.clone(),
+            });
+            if self
+                .services
+                .breakers
+                .record(&circuit, breaker_outcome(&result), replay)
+            {
+                probe::spawn(self.services.clone(), circuit.clone());
+            }
             drop(permit);
             drop(in_flight);
             self.services.metrics.http_request(
@@ -202,7 +246,47 @@ impl HostState {
     }
 }
 
-async fn send_and_read(
+/// An attempt on the wire. Dropped before it finished (the call's deadline cut it off while
+/// the service was silent), it counts as a timeout for the circuit breaker; a hanging region
+/// must open its circuit even when no reqwest timeout fires first.
+struct PendingAttempt<'a> {
+    services: &'a HostServices,
+    circuit: &'a CircuitKey,
+    deadline: tokio::time::Instant,
+    finished: bool,
+}
+
+impl Drop for PendingAttempt<'_> {
+    fn drop(&mut self) {
+        // Cancelled by the caller (not the deadline) says nothing about the service.
+        if !self.finished && tokio::time::Instant::now() + DEADLINE_SLACK >= self.deadline {
+            self.services.breakers.record(
+                self.circuit,
+                Outcome::Failed("no answer before the call's deadline".to_owned()),
+                None,
+            );
+        }
+    }
+}
+
+/// How close to its deadline a cancelled attempt counts as having run out of time.
+const DEADLINE_SLACK: Duration = Duration::from_millis(20);
+
+/// What an attempt says about the service: refused, 5xx (but 501, a missing feature) and
+/// timeouts are failures; any other answer means it is up.
+pub(crate) fn breaker_outcome(result: &Result<Response, HttpError>) -> Outcome {
+    match result {
+        Ok(response) if (500..600).contains(&response.status) && response.status != 501 => {
+            Outcome::Failed(format!("HTTP {}", response.status))
+        }
+        Ok(_) => Outcome::Answered,
+        Err(HttpError::Connect(m)) => Outcome::Failed(format!("connection failed: {m}")),
+        Err(HttpError::Timeout(m)) => Outcome::Failed(format!("timeout: {m}")),
+        Err(HttpError::Denied(_) | HttpError::Other(_)) => Outcome::Neutral,
+    }
+}
+
+pub(crate) async fn send_and_read(
     builder: reqwest::RequestBuilder,
     left: Duration,
 ) -> Result<Response, HttpError> {

@@ -11,14 +11,18 @@
 //!    cloud-region, see [`state_store`]) and `log` (tracing).
 //! 5. [`watch`] reloads the plugin directory as files change: new, replaced and removed
 //!    `.wasm` files take effect without a restart; calls in flight finish on the old version.
-//! 6. [`artifact_cache`] keeps compiled plugins on disk, so a restart skips Cranelift.
+//!    Every HTTP attempt feeds the circuit breakers; [`probe`] probes open circuits.
+//! 6. [`admission`] queues calls for instance slots and guest memory (daemon-wide budget).
+//! 7. [`artifact_cache`] keeps compiled plugins on disk, so a restart skips Cranelift.
 
+pub mod admission;
 pub mod artifact_cache;
 pub mod bindings;
 pub mod blob;
 pub mod call;
 pub mod egress;
 pub mod imports;
+pub mod probe;
 pub mod registry;
 pub mod retry;
 pub mod runtime;

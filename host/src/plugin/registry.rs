@@ -1,6 +1,6 @@
 //! Loaded plugins and which one serves a cloud.
 //!
-//! Loading a file: compile the component off the async threads (or map it from the on-disk
+//! Loading a file: refuse it unread when it is larger than `max_plugin_file_mb`, compile the component off the async threads (or map it from the on-disk
 //! artifact cache, see [`super::artifact_cache`]), `instantiate_pre` against the shared
 //! Linker, then smoke-call `describe()` under a short deadline. A file that fails
 //! any step is rejected with the file name and the reason; other plugins still load.
@@ -24,7 +24,7 @@ use anyhow::Context;
 use wasmtime::component::Component;
 
 use super::bindings::{CloudDriverPre, WIT_PACKAGE, wit};
-use super::call::{classify_trap, new_store};
+use super::call::{classify_trap, initial_memory_bytes, new_store};
 use super::runtime::{HostState, Runtime};
 use crate::location::CloudRegion;
 
@@ -95,6 +95,18 @@ impl Registry {
 
     /// Compiles, pre-instantiates and describes one plugin file, then registers it.
     pub async fn load_file(&self, file: &Path) -> anyhow::Result<Arc<LoadedPlugin>> {
+        let size = tokio::fs::metadata(file)
+            .await
+            .with_context(|| format!("cannot read {}", file.display()))?
+            .len();
+        let limit = self.runtime.settings.max_plugin_file_bytes;
+        anyhow::ensure!(
+            size <= limit,
+            "{} is {} bytes, over the {} MiB plugin file limit, and was not read; raise              `max_plugin_file_mb` in the daemon config if this plugin really is that large",
+            file.display(),
+            size,
+            limit >> 20
+        );
         let bytes = tokio::fs::read(file)
             .await
             .with_context(|| format!("cannot read {}", file.display()))?;
@@ -266,12 +278,22 @@ async fn describe(
 ) -> anyhow::Result<wit::DriverInfo> {
     let name: Arc<str> = file.display().to_string().into();
     let deadline = tokio::time::Instant::now() + DESCRIBE_DEADLINE;
+    let limits = runtime
+        .admission()
+        .enter(
+            None,
+            initial_memory_bytes(pre.instance_pre().component()),
+            deadline,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: no instance to describe it: {e}", file.display()))?;
     let mut store = new_store(
         runtime,
         name.clone(),
         CloudRegion::new("", ""),
         deadline,
         Default::default(),
+        limits,
     );
     let driver = pre
         .instantiate_async(&mut store)
@@ -314,5 +336,42 @@ fn built_against(component: &Component, engine: &wasmtime::Engine) -> String {
             )
         }
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::plugin::RuntimeSettings;
+
+    #[tokio::test]
+    async fn a_plugin_file_over_the_size_limit_is_rejected_without_being_read() {
+        let runtime = Runtime::new(RuntimeSettings {
+            max_plugin_file_bytes: 1 << 20,
+            max_instances: 2,
+            ..RuntimeSettings::default()
+        })
+        .unwrap();
+        let registry = Registry::new(Arc::new(runtime));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("huge.wasm");
+        // Sparse: reading it whole would need 64 GiB, so the error proves it was not read.
+        std::fs::File::create(&file)
+            .unwrap()
+            .set_len(64 << 30)
+            .unwrap();
+
+        let error = format!("{:#}", registry.load_file(&file).await.err().unwrap());
+
+        assert!(error.contains("huge.wasm is 68719476736 bytes"), "{error}");
+        assert!(
+            error.contains("over the 1 MiB plugin file limit"),
+            "{error}"
+        );
+        assert!(error.contains("`max_plugin_file_mb`"), "{error}");
+        let failures = registry.load_dir(dir.path()).await.unwrap();
+        assert_eq!(failures.len(), 1);
+        assert!(registry.plugins().is_empty());
     }
 }

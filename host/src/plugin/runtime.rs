@@ -1,7 +1,11 @@
 //! The wasmtime embedding, built once per daemon: Engine, Linker and the epoch ticker.
 //!
 //! - Pooling allocator: instance slots are reserved up front, so a per-call instance costs
-//!   microseconds instead of fresh mmaps.
+//!   microseconds instead of fresh mmaps. A call waits for a free slot ([`super::admission`]):
+//!   a busy pool is a queue, never a failure. Each memory slot reserves address space for the
+//!   per-instance cap only (not wasmtime's 4 GiB default), so 1,024 slots stay a few hundred
+//!   GiB of untouched address space; freed memories and fiber stacks are decommitted, so RSS
+//!   follows the instances alive, not the most there ever were.
 //! - Epoch interruption: a ticker thread advances the engine's epoch every [`EPOCH_TICK`];
 //!   at each tick a running guest yields to the executor and, once its call's deadline has
 //!   passed, traps — so a guest stuck in a loop neither starves other calls nor outlives
@@ -20,14 +24,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, StoreLimits};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use super::admission::{Admission, GuestMemory};
 use super::artifact_cache::{ArtifactCache, CompileCounters, Origin};
 use super::bindings::CloudDriver;
 use super::egress::{Allowlist, EgressPolicies};
 use super::state_store::StateStore;
-use crate::limits::Limits;
+use crate::limits::{Breakers, CircuitSnapshot, Limits};
 use crate::location::CloudRegion;
 use crate::metrics::Metrics;
 
@@ -39,8 +44,14 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 pub struct RuntimeSettings {
     /// Largest linear memory one plugin instance may grow to.
     pub memory_limit_bytes: usize,
-    /// Plugin instances that may exist at once (pool size).
+    /// Plugin instances that may exist at once (pool size); more calls wait for a slot.
     pub max_instances: u32,
+    /// Linear memory all plugin instances together may hold.
+    pub memory_total_bytes: usize,
+    /// Largest plugin file the registry reads; bigger ones are rejected unread.
+    pub max_plugin_file_bytes: u64,
+    /// When a cloud-region's service circuit opens and how often it is probed.
+    pub breaker: crate::limits::BreakerSettings,
     /// Fuel each call's Store starts with; `None` runs guests without fuel metering.
     pub fuel: Option<u64>,
     /// Where compiled plugins are cached; `None` compiles on every load.
@@ -51,7 +62,14 @@ impl Default for RuntimeSettings {
     fn default() -> Self {
         Self {
             memory_limit_bytes: 256 << 20,
-            max_instances: 256,
+            // 1,024: one instance per cloud-region of a 1,000-region everywhere-listing, so
+            // the fan-out finishes in one round trip; the per-region budgets protect clouds.
+            max_instances: 1024,
+            // 2 GiB: ~1,000 drivers of ~1.3 MiB each at once, or 8 at the per-instance cap.
+            memory_total_bytes: 2048 << 20,
+            // 64 MiB: the largest driver here is under 2 MiB; a Python one about 40 MiB.
+            max_plugin_file_bytes: 64 << 20,
+            breaker: crate::limits::BreakerSettings::default(),
             fuel: None,
             artifact_cache_dir: None,
         }
@@ -67,6 +85,8 @@ pub struct HostServices {
     pub metrics: Arc<Metrics>,
     /// Where each cloud-region's drivers may send HTTP.
     pub egress: EgressPolicies,
+    /// Circuit breakers per cloud-region and service, fed by every HTTP attempt.
+    pub breakers: Breakers,
 }
 
 /// Where a call's `ledger` import writes through, so what a driver creates is on disk before
@@ -90,6 +110,8 @@ pub struct CallStats {
     created: Mutex<Vec<(String, String)>>,
     /// The first request the egress allowlist refused, as the refusal's message.
     egress_denied: std::sync::OnceLock<String>,
+    /// The first request an open circuit refused: the circuit as it was then.
+    circuit_open: std::sync::OnceLock<CircuitSnapshot>,
     /// Where `ledger` reports are also written, durably, when the call belongs to an
     /// operation.
     ledger: Option<Arc<dyn LedgerSink>>,
@@ -150,6 +172,17 @@ impl CallStats {
         self.egress_denied.get().map(String::as_str)
     }
 
+    /// Remembers a request an open circuit refused (the first one wins).
+    pub fn record_circuit_open(&self, snapshot: CircuitSnapshot) {
+        // Already set means an earlier refusal is the one reported.
+        let _ = self.circuit_open.set(snapshot);
+    }
+
+    /// The open circuit that refused one of the call's requests, if any did.
+    pub fn circuit_open(&self) -> Option<&CircuitSnapshot> {
+        self.circuit_open.get()
+    }
+
     /// What the driver created and did not settle during the call.
     pub fn unsettled(&self) -> Vec<(String, String)> {
         self.created_entries().clone()
@@ -165,7 +198,8 @@ impl CallStats {
 pub struct HostState {
     pub wasi: WasiCtx,
     pub table: ResourceTable,
-    pub limits: StoreLimits,
+    /// The instance slot and guest memory this Store holds; also its `ResourceLimiter`.
+    pub limits: GuestMemory,
     pub services: Arc<HostServices>,
     /// The cloud-region this call is for; scopes state and tags logs.
     pub at: CloudRegion,
@@ -191,6 +225,7 @@ pub struct Runtime {
     pub(crate) linker: Linker<HostState>,
     pub(crate) services: Arc<HostServices>,
     pub(crate) settings: RuntimeSettings,
+    pub(crate) admission: Admission,
     artifact_cache: Option<ArtifactCache>,
     compile_counters: CompileCounters,
     ticker_stop: Arc<AtomicBool>,
@@ -198,21 +233,32 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn new(settings: RuntimeSettings) -> anyhow::Result<Self> {
+        let slots = settings.max_instances.max(1);
+        // A Rust driver is one component of three core instances, one memory and one table;
+        // a component that needs more than these shares waits for a release (see call.rs).
         let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(settings.max_instances)
-            .total_core_instances(settings.max_instances * 4)
-            .total_memories(settings.max_instances * 2)
-            .total_tables(settings.max_instances * 4)
-            .total_stacks(settings.max_instances)
+        pool.total_component_instances(slots)
+            .total_core_instances(slots.saturating_mul(4))
+            .total_memories(slots.saturating_mul(2))
+            .total_tables(slots.saturating_mul(4))
+            .total_stacks(slots)
             .max_core_instances_per_component(16)
             .max_memories_per_component(4)
             .max_tables_per_component(8)
-            .max_memory_size(settings.memory_limit_bytes);
+            .max_memory_size(settings.memory_limit_bytes)
+            // Fewer remembered warm slots: RSS follows the instances in use.
+            .max_unused_warm_slots(16);
 
         let mut config = Config::new();
         config
             .epoch_interruption(true)
             .consume_fuel(settings.fuel.is_some())
+            // Each memory slot reserves the per-instance cap, not 4 GiB: 2 × 1,024 slots of
+            // 4 GiB would be 8 TiB of address space per daemon. Guests pay a bounds check.
+            .memory_reservation(reservation(settings.memory_limit_bytes))
+            // Zeroed (and so decommitted) fiber stacks: a burst of 1,000 calls does not leave
+            // 1,000 touched stacks resident.
+            .async_stack_zeroing(true)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config)?;
         let artifact_cache = settings.artifact_cache_dir.clone().and_then(|dir| {
@@ -238,7 +284,13 @@ impl Runtime {
             limits: Limits::new(),
             metrics: Arc::new(Metrics::new()),
             egress: EgressPolicies::default(),
+            breakers: Breakers::new(settings.breaker),
         });
+        let admission = Admission::new(
+            slots,
+            settings.memory_limit_bytes,
+            settings.memory_total_bytes,
+        );
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), ticker_stop.clone())?;
@@ -247,6 +299,7 @@ impl Runtime {
             linker,
             services,
             settings,
+            admission,
             artifact_cache,
             compile_counters: CompileCounters::default(),
             ticker_stop,
@@ -303,6 +356,22 @@ impl Runtime {
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.services.metrics
     }
+
+    /// The circuit breakers of every cloud-region and service.
+    pub fn breakers(&self) -> &Breakers {
+        &self.services.breakers
+    }
+
+    /// Instance slots and the guest memory budget.
+    pub fn admission(&self) -> &Admission {
+        &self.admission
+    }
+}
+
+/// The address space one memory slot reserves: the per-instance cap, in whole Wasm pages.
+fn reservation(memory_limit_bytes: usize) -> u64 {
+    const PAGE: u64 = 64 << 10;
+    (memory_limit_bytes as u64).div_ceil(PAGE).max(1) * PAGE
 }
 
 impl Drop for Runtime {
