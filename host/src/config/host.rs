@@ -208,7 +208,6 @@ impl CircuitBreakerConfig {
     }
 }
 
-
 /// The default work directory: `$XDG_STATE_HOME/oaktree`, else `~/.local/state/oaktree`;
 /// `None` when neither variable gives an absolute path.
 pub fn default_work_dir() -> Option<PathBuf> {

@@ -35,8 +35,8 @@ pub mod registry;
 pub mod resolve;
 pub mod servers;
 pub mod source_path;
-pub mod upload;
 pub mod store;
+pub mod upload;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
