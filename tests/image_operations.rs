@@ -122,6 +122,12 @@ async fn one_qcow2_upload_becomes_an_image_in_every_vendors_format_converting_on
             at(status),
             status.message
         );
+        // At least the check for a present image, the upload and one poll.
+        assert!(
+            status.http_attempts >= 3,
+            "{}: every HTTP attempt counts: {status:?}",
+            at(status)
+        );
     }
     assert_eq!(op.state(), OperationState::Succeeded);
     let mut formats: Vec<(String, String)> = op

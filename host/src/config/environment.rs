@@ -6,7 +6,9 @@
 //! 2. Directories: `plugin_dir` must be a readable directory; `work_dir` (explicit or its
 //!    default) and an explicit `plugin_cache_dir` must exist or be creatable, and writable:
 //!    proved by creating and removing a file in them. The default plugin cache is not
-//!    checked: when it is unusable the runtime compiles every load and says so.
+//!    checked: when it is unusable the runtime compiles every load and says so. Every
+//!    `upload_dirs` entry must be a readable directory: a typo there would otherwise refuse
+//!    every `source_path` with a message that, by design, tells clients nothing.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -90,6 +92,18 @@ pub(crate) fn directories(host: &HostConfig, file: &Path) -> Result<(), ConfigEr
             ),
         )
     })?;
+    for (i, dir) in host.upload_dirs.iter().enumerate() {
+        readable_dir(dir).map_err(|problem| {
+            ConfigError::invalid(
+                file,
+                format!("upload_dirs[{i}]"),
+                format!(
+                    "{problem}; clients may name files under it as an image's source_path. \
+                     Fix: create it, correct the path, or remove the entry"
+                ),
+            )
+        })?;
+    }
     if let PluginCacheDir::Dir(dir) = &host.plugin_cache_dir {
         writable_dir(dir).map_err(|problem| {
             ConfigError::invalid(
@@ -141,6 +155,25 @@ mod tests {
             plugin_cache_dir: PluginCacheDir::Off,
             ..HostConfig::default()
         }
+    }
+
+    #[test]
+    fn a_missing_upload_dir_is_refused_naming_its_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = HostConfig {
+            upload_dirs: vec![dir.path().to_path_buf(), dir.path().join("missing")],
+            ..usable(dir.path())
+        };
+        let err = directories(&host, Path::new(FILE)).unwrap_err().to_string();
+        assert!(
+            err.starts_with("/etc/oaktree/oaktree.yaml: upload_dirs[1]: cannot use "),
+            "{err}"
+        );
+        let host = HostConfig {
+            upload_dirs: vec![dir.path().to_path_buf()],
+            ..usable(dir.path())
+        };
+        directories(&host, Path::new(FILE)).unwrap();
     }
 
     #[test]

@@ -14,6 +14,10 @@
 //! 4. A location that fails has what its driver created (reported through the WIT ledger)
 //!    deleted; other locations carry on. The work directory is removed at the end.
 //!
+//! Every location's final status counts the HTTP attempts of all its calls (formats, the
+//! check for a present image, the upload, the polls), through the destination's
+//! [`CallTally`].
+//!
 //! The driver's ledger reports are written through to the durable cleanup ledger as they
 //! come (a staging object is on disk before its upload starts), so a daemon killed during
 //! an upload leaves them for the next run's sweeper.
@@ -37,6 +41,7 @@ use super::{OperationHandle, Operations};
 use crate::error::Error;
 use crate::federation::gather::stamp;
 use crate::federation::kinds::Images;
+use crate::federation::locate::CallTally;
 use crate::federation::selector::resolve;
 use crate::federation::{CallOptions, LocationStatus, Selector, Target};
 use crate::location::{CloudRegion, Located};
@@ -90,10 +95,19 @@ struct Identity {
     sha256: String,
 }
 
-/// One target location with its plugin.
+/// One target location with its plugin, and what its calls have cost so far.
 struct Destination {
     target: Target,
     plugin: Arc<LoadedPlugin>,
+    tally: CallTally,
+}
+
+impl Destination {
+    /// `status` with the HTTP attempts and limiter wait of every call made for this location.
+    fn stamped(&self, mut status: LocationStatus) -> LocationStatus {
+        self.tally.stamp(&mut status);
+        status
+    }
 }
 
 impl Operations {
@@ -166,17 +180,25 @@ impl Operations {
                 op.finish_location(LocationStatus::failed(at, &error, started.elapsed()));
                 continue;
             }
-            let call = self.federation.driver_call(
+            let tally = CallTally::default();
+            let call = tally.track(self.federation.driver_call(
                 &target,
                 plugin.clone(),
                 deadline.min(Instant::now() + Duration::from_secs(30)),
-            );
-            match call.image_formats().await {
+            ));
+            let formats = call.image_formats().await;
+            drop(call);
+            let finish = |status: LocationStatus| {
+                let mut status = status;
+                tally.stamp(&mut status);
+                op.finish_location(status);
+            };
+            match formats {
                 Ok(formats) if formats.is_empty() => {
                     let error = CallError::Driver(wit::Error::Unsupported(
                         "the cloud-region accepts no image uploads".to_owned(),
                     ));
-                    op.finish_location(LocationStatus::failed(at, &error, started.elapsed()));
+                    finish(LocationStatus::failed(at, &error, started.elapsed()));
                 }
                 Ok(formats) => {
                     let format = if formats.contains(&source_format) {
@@ -185,10 +207,15 @@ impl Operations {
                         formats[0].clone()
                     };
                     op.phase(&at, "planned", format!("as {format}"));
-                    destinations.push((Destination { target, plugin }, format));
+                    let destination = Destination {
+                        target,
+                        plugin,
+                        tally,
+                    };
+                    destinations.push((destination, format));
                 }
                 Err(error) => {
-                    op.finish_location(LocationStatus::failed(at, &error, started.elapsed()));
+                    finish(LocationStatus::failed(at, &error, started.elapsed()));
                 }
             }
         }
@@ -236,10 +263,11 @@ impl Operations {
                             p.resource_id = image.resource.id.clone();
                         });
                         op.image(image);
-                        op.finish_location(LocationStatus::ok(at, 1, started.elapsed()));
+                        let status = LocationStatus::ok(at, 1, started.elapsed());
+                        op.finish_location(destination.stamped(status));
                     }
                     Ok(None) => destinations.push((destination, format, turn)),
-                    Err(status) => op.finish_location(status),
+                    Err(status) => op.finish_location(destination.stamped(status)),
                 }
             }
         }
@@ -320,7 +348,7 @@ impl Operations {
                             LocationStatus::failed(at, &error, started.elapsed())
                         }
                     };
-                    op.finish_location(status);
+                    op.finish_location(destination.stamped(status));
                     drop(turn);
                 }
             })
@@ -355,7 +383,8 @@ impl Operations {
                          the operation's deadline"
                     )));
                     let at = destination.target.at.clone();
-                    op.finish_location(LocationStatus::failed(at, &error, started.elapsed()));
+                    let status = LocationStatus::failed(at, &error, started.elapsed());
+                    op.finish_location(destination.stamped(status));
                 }
             }
         }
@@ -396,6 +425,7 @@ impl Operations {
                     started.elapsed(),
                 )
             })?;
+        destination.tally.add(&listed.statuses);
         // The location's own failure (kind and message) is the upload's.
         if let Some(status) = listed.statuses.into_iter().next()
             && !status.is_ok()
@@ -463,6 +493,7 @@ impl Operations {
                 at: at.clone(),
             },
         )));
+        let call = destination.tally.track(call);
         op.progress(at, |p| {
             p.phase = "uploading".to_owned();
             p.message = format!("{} bytes as {}", file.size, file.disk_format);
@@ -538,11 +569,11 @@ impl Operations {
         let at = &destination.target.at;
         let mut last = String::new();
         loop {
-            let call = self.federation.driver_call(
+            let call = destination.tally.track(self.federation.driver_call(
                 &destination.target,
                 destination.plugin.clone(),
                 deadline.min(Instant::now() + Duration::from_secs(30)),
-            );
+            ));
             let image = call.get_image(id).await?;
             if image.status != last {
                 last = image.status.clone();

@@ -260,6 +260,8 @@ pub fn error_for(code: &str, status: u16, message: String, retry_after_ms: Optio
             retry_after_ms,
             message,
         }),
+        // A method or feature this endpoint does not implement: retrying cannot help.
+        405 | 501 => Error::Unsupported(message),
         500..=599 => Error::Unavailable(message),
         400 => Error::Invalid(message),
         _ => Error::Other(message),

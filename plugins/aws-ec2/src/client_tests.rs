@@ -211,6 +211,14 @@ fn a_5xx_html_page_is_unavailable_with_its_text() {
 }
 
 #[test]
+fn a_405_or_501_without_an_aws_code_is_unsupported_not_other() {
+    for status in [405, 501] {
+        let err = answer(status, &[], "<html><body>Method Not Allowed</body></html>");
+        assert!(matches!(err, Error::Unsupported(_)), "{status}: {err:?}");
+    }
+}
+
+#[test]
 fn transport_failures_map_like_the_openstack_driver() {
     let host = FakeHost::default();
     let err = Client::with_clock(&host, config(), fixed_date)
