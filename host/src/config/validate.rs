@@ -23,8 +23,8 @@ use super::host::HostConfig;
 #[cfg(doc)]
 use super::warning::ConfigWarning;
 
-/// wasm32 linear memory cannot exceed 4 GiB, and the instance pool reserves no more per
-/// memory: a larger limit fails when the runtime is built.
+/// wasm32 linear memory cannot exceed 4 GiB: a larger per-instance limit would only reserve
+/// address space no plugin can use.
 pub const MAX_PLUGIN_MEMORY_MB: u64 = 4096;
 
 /// What errors call the daemon config when it was built in code rather than read from a file.
@@ -267,7 +267,7 @@ mod tests {
     }
 
     #[test]
-    fn the_memory_ceiling_is_the_largest_limit_the_plugin_runtime_accepts() {
+    fn the_plugin_runtime_accepts_the_memory_ceiling() {
         use crate::plugin::{Runtime, RuntimeSettings};
         let runtime = |mb: u64| {
             Runtime::new(RuntimeSettings {
@@ -275,8 +275,9 @@ mod tests {
                 ..RuntimeSettings::default()
             })
         };
+        // The ceiling itself is wasm32's, enforced by `host_values`: the pool now reserves
+        // each slot's limit of address space, so the runtime alone would take more.
         assert!(runtime(MAX_PLUGIN_MEMORY_MB).is_ok());
-        assert!(runtime(MAX_PLUGIN_MEMORY_MB + 1).is_err());
     }
 
     #[test]
