@@ -4,7 +4,8 @@
 //! 2. A cached token that is still valid (expiry minus a safety margin) is reused.
 //! 3. Otherwise POST `<identity root>/v3/auth/tokens`; the token is the `X-Subject-Token`
 //!    header and the body gives the expiry, the scoped project and the service catalog.
-//! 4. Store `{token, expires_at, project, catalog}` with a ttl ending at the safety margin.
+//! 4. Store `{token, expires_at, project, catalog}` with a ttl ending at the safety margin,
+//!    the catalog cut to the call's region (`catalog::for_region`).
 //!
 //! Keystone v2.0 credentials (Rackspace, older clouds) take step 3 in `auth_v2` instead and
 //! end in the same [`Token`] and cache.
@@ -13,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth_v2;
-use crate::catalog::CatalogService;
+use crate::catalog::{self, CatalogService};
 use crate::client;
 use crate::config::{Config, Credentials, Domain, Scope, User};
 use crate::host::Host;
@@ -195,7 +196,7 @@ pub fn authenticate<H: Host>(host: &H, config: &Config, key: &str) -> Result<Tok
         token: subject.to_string(),
         expires_at: body.token.expires_at,
         project: body.token.project.unwrap_or_default(),
-        catalog: body.token.catalog.unwrap_or_default(),
+        catalog: catalog::for_region(body.token.catalog.unwrap_or_default(), &config.region),
     };
     remember(host, key, &token);
     Ok(token)
