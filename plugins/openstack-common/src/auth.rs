@@ -18,7 +18,7 @@ use crate::catalog::{self, CatalogService};
 use crate::client;
 use crate::config::{Config, Credentials, Domain, Scope, User};
 use crate::host::Host;
-use crate::oaktree::cloud::http::{Method, Request};
+use crate::oaktree::cloud::http::{Method, Request, Response};
 use crate::oaktree::cloud::log::Level;
 use crate::oaktree::cloud::types::Error;
 use crate::time;
@@ -181,15 +181,10 @@ pub fn authenticate<H: Host>(host: &H, config: &Config, key: &str) -> Result<Tok
     let response = host
         .send(request)
         .map_err(|e| client::transport_error("identity", &url, e))?;
-    let value = client::check("identity", "POST", &url, &response)?;
+    let body = token_body(&url, &response)?;
     let subject = client::header(&response.headers, "x-subject-token").ok_or_else(|| {
         Error::Other(format!(
             "identity: POST {url} gave no X-Subject-Token header"
-        ))
-    })?;
-    let body: TokenBody = serde_json::from_value(value).map_err(|e| {
-        Error::Other(format!(
-            "identity: POST {url} gave an unreadable token: {e}"
         ))
     })?;
     let token = Token {
@@ -200,6 +195,24 @@ pub fn authenticate<H: Host>(host: &H, config: &Config, key: &str) -> Result<Tok
     };
     remember(host, key, &token);
     Ok(token)
+}
+
+/// The token body of keystone's answer. A 2xx body is read straight into [`TokenBody`]: a
+/// large cloud's catalog is hundreds of KiB, and a JSON tree of it first would cost the
+/// instance several times that in linear memory. Anything else takes the general path for
+/// its error.
+fn token_body(url: &str, response: &Response) -> Result<TokenBody, Error> {
+    if (200..300).contains(&response.status)
+        && let Ok(body) = serde_json::from_slice::<TokenBody>(&response.body)
+    {
+        return Ok(body);
+    }
+    let value = client::check("identity", "POST", url, response)?;
+    serde_json::from_value(value).map_err(|e| {
+        Error::Other(format!(
+            "identity: POST {url} gave an unreadable token: {e}"
+        ))
+    })
 }
 
 /// Logs a new token and caches it under `key` until the safety margin before its expiry.
