@@ -8,7 +8,8 @@
 //!
 //! RSS is the process's (the simulator runs in the same process): reported whole and as the
 //! growth since the simulator was up, which is the daemon's share plus what the simulator
-//! allocated while serving.
+//! allocated while serving. `FEDERATED_LIST_MAPPINGS=1` also prints the largest mappings'
+//! resident MiB, to tell wasmtime's pools (huge reservations) from the allocator's heaps.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -75,6 +76,30 @@ fn rss_mib() -> f64 {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kib| kib.parse::<f64>().ok())
         .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// The resident MiB of this process's mappings, largest first, as `(mapping size MiB, RSS MiB)`:
+/// wasmtime's pools are single huge reservations, so they stand apart from the heaps.
+fn largest_mappings(n: usize) -> Vec<(u64, u64)> {
+    let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
+    let kib = |line: &str| {
+        line.split_whitespace()
+            .nth(1)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let mut mappings = Vec::new();
+    let mut size = 0;
+    for line in smaps.lines() {
+        if line.starts_with("Size:") {
+            size = kib(line);
+        } else if line.starts_with("Rss:") {
+            mappings.push((size / 1024, kib(line) / 1024));
+        }
+    }
+    mappings.sort_by_key(|m| std::cmp::Reverse(m.1));
+    mappings.truncate(n);
+    mappings
 }
 
 type Client = oaktree::proto::cloud_service_client::CloudServiceClient<tonic::transport::Channel>;
@@ -150,6 +175,12 @@ async fn healthy(n_clouds: usize, n_regions: usize) {
             .count();
     }
     let rss = rss_mib();
+    if std::env::var_os("FEDERATED_LIST_MAPPINGS").is_some() {
+        println!(
+            "  largest mappings (size MiB, RSS MiB): {:?}",
+            largest_mappings(6)
+        );
+    }
     println!(
         "{locations:>5} cloud-regions ({n_clouds} x {n_regions}, {REGION_LATENCY_MS} ms, \
          {SERVERS_PER_REGION} servers each): fresh median {:>6.1} ms p90 {:>6.1} ms | cached \

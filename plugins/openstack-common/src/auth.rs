@@ -4,7 +4,8 @@
 //! 2. A cached token that is still valid (expiry minus a safety margin) is reused.
 //! 3. Otherwise POST `<identity root>/v3/auth/tokens`; the token is the `X-Subject-Token`
 //!    header and the body gives the expiry, the scoped project and the service catalog.
-//! 4. Store `{token, expires_at, project, catalog}` with a ttl ending at the safety margin.
+//! 4. Store `{token, expires_at, project, catalog}` with a ttl ending at the safety margin,
+//!    the catalog cut to the call's region (`catalog::for_region`).
 //!
 //! Keystone v2.0 credentials (Rackspace, older clouds) take step 3 in `auth_v2` instead and
 //! end in the same [`Token`] and cache.
@@ -13,11 +14,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth_v2;
-use crate::catalog::CatalogService;
+use crate::catalog::{self, CatalogService};
 use crate::client;
 use crate::config::{Config, Credentials, Domain, Scope, User};
 use crate::host::Host;
-use crate::oaktree::cloud::http::{Method, Request};
+use crate::oaktree::cloud::http::{Method, Request, Response};
 use crate::oaktree::cloud::log::Level;
 use crate::oaktree::cloud::types::Error;
 use crate::time;
@@ -180,25 +181,38 @@ pub fn authenticate<H: Host>(host: &H, config: &Config, key: &str) -> Result<Tok
     let response = host
         .send(request)
         .map_err(|e| client::transport_error("identity", &url, e))?;
-    let value = client::check("identity", "POST", &url, &response)?;
+    let body = token_body(&url, &response)?;
     let subject = client::header(&response.headers, "x-subject-token").ok_or_else(|| {
         Error::Other(format!(
             "identity: POST {url} gave no X-Subject-Token header"
-        ))
-    })?;
-    let body: TokenBody = serde_json::from_value(value).map_err(|e| {
-        Error::Other(format!(
-            "identity: POST {url} gave an unreadable token: {e}"
         ))
     })?;
     let token = Token {
         token: subject.to_string(),
         expires_at: body.token.expires_at,
         project: body.token.project.unwrap_or_default(),
-        catalog: body.token.catalog.unwrap_or_default(),
+        catalog: catalog::for_region(body.token.catalog.unwrap_or_default(), &config.region),
     };
     remember(host, key, &token);
     Ok(token)
+}
+
+/// The token body of keystone's answer. A 2xx body is read straight into [`TokenBody`]: a
+/// large cloud's catalog is hundreds of KiB, and a JSON tree of it first would cost the
+/// instance several times that in linear memory. Anything else takes the general path for
+/// its error.
+fn token_body(url: &str, response: &Response) -> Result<TokenBody, Error> {
+    if (200..300).contains(&response.status)
+        && let Ok(body) = serde_json::from_slice::<TokenBody>(&response.body)
+    {
+        return Ok(body);
+    }
+    let value = client::check("identity", "POST", url, response)?;
+    serde_json::from_value(value).map_err(|e| {
+        Error::Other(format!(
+            "identity: POST {url} gave an unreadable token: {e}"
+        ))
+    })
 }
 
 /// Logs a new token and caches it under `key` until the safety margin before its expiry.

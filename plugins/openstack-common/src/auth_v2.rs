@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::{self, Token, TokenProject};
-use crate::catalog::{CatalogService, Endpoint};
+use crate::catalog::{self, CatalogService, Endpoint};
 use crate::client;
 use crate::config::{Config, Credentials, Tenant};
 use crate::host::Host;
@@ -130,11 +130,12 @@ pub fn authenticate<H: Host>(host: &H, config: &Config, key: &str) -> Result<Tok
         .send(request)
         .map_err(|e| client::transport_error("identity", &url, e))?;
     let value = client::check("identity", "POST", &url, &response)?;
-    let token = token_from(value).map_err(|e| {
+    let mut token = token_from(value).map_err(|e| {
         Error::Other(format!(
             "identity: POST {url} gave an unreadable v2.0 token: {e}"
         ))
     })?;
+    token.catalog = catalog::for_region(token.catalog, &config.region);
     auth::remember(host, key, &token);
     Ok(token)
 }

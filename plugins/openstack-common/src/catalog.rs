@@ -121,6 +121,28 @@ pub fn endpoint(
     )))
 }
 
+/// The part of `catalog` that calls in `region` can use, to keep in the token cache: each
+/// service with only its endpoints in `region`. A service with none there keeps all of its
+/// endpoints, so [`endpoint`]'s error still names the regions and interfaces it is offered
+/// in; an empty region (any region, first listed) keeps the whole catalog.
+///
+/// Keystone answers every region of the cloud; a cloud with 100 regions would otherwise have
+/// each of its cloud-regions hold, and read on every call, all 100 regions' endpoints.
+pub fn for_region(catalog: Vec<CatalogService>, region: &str) -> Vec<CatalogService> {
+    if region.is_empty() {
+        return catalog;
+    }
+    catalog
+        .into_iter()
+        .map(|mut service| {
+            if service.endpoints.iter().any(|e| e.in_region(region)) {
+                service.endpoints.retain(|e| e.in_region(region));
+            }
+            service
+        })
+        .collect()
+}
+
 /// The catalog types that serve `service`, preferred first. Block storage is registered as
 /// `block-storage` on recent clouds and as the older versioned types elsewhere (the
 /// service-types-authority aliases openstacksdk accepts).
@@ -331,6 +353,28 @@ mod tests {
             "{message}"
         );
         assert!(message.contains("regions: us-east, us-west"), "{message}");
+        Ok(())
+    }
+
+    #[test]
+    fn the_cached_catalog_keeps_only_the_call_regions_endpoints_with_the_same_answers()
+    -> Result<(), Error> {
+        let west = config(json!({}), "us-west")?;
+        let kept = for_region(catalog(), "us-west");
+        let compute = kept.iter().find(|s| s.service_type == "compute");
+        assert_eq!(compute.map(|s| s.endpoints.len()), Some(1));
+        for service in ["compute", "image"] {
+            assert_eq!(
+                endpoint(&kept, &west, service)?,
+                endpoint(&catalog(), &west, service)?
+            );
+        }
+        // Network has no us-west endpoint: its us-east one stays, so the error still names it.
+        assert_eq!(
+            message(endpoint(&kept, &west, "network")),
+            message(endpoint(&catalog(), &west, "network"))
+        );
+        assert_eq!(for_region(catalog(), ""), catalog());
         Ok(())
     }
 }
