@@ -21,8 +21,8 @@ use super::selector::{Selector, resolve};
 use super::status::{AnswerSource, LocationStatus};
 use super::{CallOptions, Federation, Target};
 use crate::cache::{CacheKey, Source};
-use crate::error::{Candidate, Error};
-use crate::location::{CloudRegion, Located};
+use crate::error::Error;
+use crate::location::Located;
 use crate::plugin::bindings::wit;
 use crate::plugin::{CallError, CallStats, DriverCall};
 
@@ -87,21 +87,7 @@ impl Federation {
         match found.len() {
             0 => Ok(None),
             1 => Ok(found.pop().map(|item| (item, statuses))),
-            _ => Err(Error::Ambiguous {
-                kind: K::NOUN,
-                name_or_id: id.to_owned(),
-                candidates: found
-                    .iter()
-                    .map(|item| Candidate {
-                        id: K::id(&item.resource).to_owned(),
-                        name: K::name(&item.resource).to_owned(),
-                        at: CloudRegion::new(
-                            item.location.cloud.clone(),
-                            item.location.region.clone(),
-                        ),
-                    })
-                    .collect(),
-            }),
+            _ => Err(super::gather::ambiguous::<K>(id, &found)),
         }
     }
 

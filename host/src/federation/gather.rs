@@ -154,21 +154,7 @@ impl Federation {
                     .filter(|s| !s.is_ok())
                     .collect(),
             }),
-            _ => Err(Error::Ambiguous {
-                kind: K::NOUN,
-                name_or_id: name_or_id.to_owned(),
-                candidates: items
-                    .iter()
-                    .map(|item| Candidate {
-                        id: K::id(&item.resource).to_owned(),
-                        name: K::name(&item.resource).to_owned(),
-                        at: crate::location::CloudRegion::new(
-                            item.location.cloud.clone(),
-                            item.location.region.clone(),
-                        ),
-                    })
-                    .collect(),
-            }),
+            _ => Err(ambiguous::<K>(name_or_id, &items)),
         }
     }
 
@@ -321,4 +307,23 @@ pub(crate) fn stamp(target: &Target, placement: &wit::Placement) -> Location {
         domain_name: p.domain_name.clone(),
     });
     Location::stamp(&target.at, placement.zone.clone(), project)
+}
+
+/// A get of `name_or_id` matched every one of `items`: the error listing them.
+pub(crate) fn ambiguous<K: ResourceKind>(name_or_id: &str, items: &[Located<K::Item>]) -> Error {
+    Error::Ambiguous {
+        kind: K::NOUN,
+        name_or_id: name_or_id.to_owned(),
+        candidates: items
+            .iter()
+            .map(|item| Candidate {
+                id: K::id(&item.resource).to_owned(),
+                name: K::name(&item.resource).to_owned(),
+                at: crate::location::CloudRegion::new(
+                    item.location.cloud.clone(),
+                    item.location.region.clone(),
+                ),
+            })
+            .collect(),
+    }
 }
